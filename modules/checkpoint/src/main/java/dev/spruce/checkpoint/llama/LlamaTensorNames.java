@@ -1,0 +1,17 @@
+package dev.spruce.checkpoint.llama;
+
+/** Hugging Face tensor names of the Llama family. */
+public final class LlamaTensorNames {
+
+    public static final String EMBED = "model.embed_tokens.weight";
+    public static final String FINAL_NORM = "model.norm.weight";
+    public static final String LM_HEAD = "lm_head.weight";
+
+    private LlamaTensorNames() {
+    }
+
+    /** {@code model.layers.{layer}.{suffix}}, e.g. {@code layer(3, "self_attn.q_proj.weight")}. */
+    public static String layer(int layer, String suffix) {
+        return "model.layers." + layer + "." + suffix;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.spruce.checkpoint.llama;
+
+import dev.spruce.checkpoint.Checkpoint;
+import dev.spruce.checkpoint.DType;
+import dev.spruce.checkpoint.Tensor;
+import dev.spruce.checkpoint.config.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static dev.spruce.checkpoint.llama.LlamaTensorNames.layer;
+
+/**
+ * A checkpoint's tensors bound to the roles a Llama-family config gives them, after checking
+ * every expected tensor's presence, dtype and shape. Binding reads no tensor data.
+ *
+ * @param config      the architecture
+ * @param embeddings  token embeddings {@code [vocab, hidden]}
+ * @param layers      the decoder blocks
+ * @param finalNorm   the last RMSNorm's scale
+ * @param lmHead      the output projection ({@code embeddings} itself when tied)
+ */
+public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeights> layers, Tensor finalNorm,
+                           Tensor lmHead) {
+
+    /** Dtypes the engine computes with. */
+    public static final Set<DType> WEIGHT_DTYPES = Set.of(DType.F32, DType.F16, DType.BF16);
+
+    /**
+     * Binds {@code checkpoint} to {@code config}.
+     *
+     * @throws WeightBindingException listing every missing tensor, wrong shape and unusable dtype
+     */
+    public static LlamaWeights bind(ModelConfig config, Checkpoint checkpoint) throws WeightBindingException {
+        List<String> problems = new ArrayList<>();
+        for (ExpectedTensor e : LlamaTensorLayout.expected(config)) {
+            Tensor t = checkpoint.tensor(e.name());
+            if (t == null) {
+                problems.add("'" + e.name() + "' is missing (expected shape " + e.shape() + ")");
+                continue;
+            }
+            if (!t.shape().equals(e.shape())) {
+                problems.add("'" + e.name() + "' has shape " + t.shape() + ", expected " + e.shape());
+            }
+            if (!WEIGHT_DTYPES.contains(t.dtype())) {
+                problems.add("'" + e.name() + "' has dtype " + t.dtype() + ", expected one of F32, F16, BF16");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new WeightBindingException(checkpoint.directory(), problems);
+        }
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            int l = i;
+            java.util.function.Function<String, Tensor> t = s -> checkpoint.tensor(layer(l, s));
+            layers.add(new LayerWeights(
+                    t.apply("input_layernorm.weight"),
+                    t.apply("self_attn.q_proj.weight"), t.apply("self_attn.q_proj.bias"),
+                    t.apply("self_attn.k_proj.weight"), t.apply("self_attn.k_proj.bias"),
+                    t.apply("self_attn.v_proj.weight"), t.apply("self_attn.v_proj.bias"),
+                    t.apply("self_attn.o_proj.weight"), t.apply("self_attn.o_proj.bias"),
+                    t.apply("post_attention_layernorm.weight"),
+                    t.apply("mlp.gate_proj.weight"), t.apply("mlp.gate_proj.bias"),
+                    t.apply("mlp.up_proj.weight"), t.apply("mlp.up_proj.bias"),
+                    t.apply("mlp.down_proj.weight"), t.apply("mlp.down_proj.bias")));
+        }
+        Tensor embeddings = checkpoint.tensor(LlamaTensorNames.EMBED);
+        Tensor lmHead = config.tieWordEmbeddings() ? embeddings : checkpoint.tensor(LlamaTensorNames.LM_HEAD);
+        return new LlamaWeights(config, embeddings, List.copyOf(layers), checkpoint.tensor(LlamaTensorNames.FINAL_NORM), lmHead);
+    }
+}
