@@ -142,7 +142,7 @@ public final class CheckpointWriter implements AutoCloseable {
         long written = 0;
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofConfined()) {
+             Arena arena = Arena.ofShared()) {  // shared: fillers may write from worker threads
             MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, layout.size(), arena);
             file.set(LENGTH, 0, layout.header().length);
             MemorySegment.copy(MemorySegment.ofArray(layout.header()), 0, file, 8, layout.header().length);

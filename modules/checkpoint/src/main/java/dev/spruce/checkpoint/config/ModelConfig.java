@@ -82,6 +82,13 @@ public record ModelConfig(
         return numKvHeads * headDim;
     }
 
+    /** The same config declaring another storage dtype ({@code null} for none). */
+    public ModelConfig withTorchDtype(String dtype) {
+        return new ModelConfig(family, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+                maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings, qkvBias, oBias, mlpBias,
+                bosTokenIds, eosTokenIds, dtype);
+    }
+
     /** Reads {@code config.json} from a checkpoint directory (or the file itself). */
     public static ModelConfig read(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
