@@ -32,11 +32,8 @@ final class ConvertCommand implements Callable<Integer> {
             description = "llama2.c tokenizer file (e.g. tok512.bin), checked and copied into --out.")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
-    Path out;
-
-    @Option(names = "--force", description = "Replace a checkpoint already in --out.")
-    boolean force;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     CommonOptions common;
@@ -47,9 +44,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "convert", common.quiet)) {
-            Llama2cConverter.convert(input, tokenizer, out, force, bar);
+            Llama2cConverter.convert(input, tokenizer, output.out, output.force, bar);
         }
-        spec.commandLine().getOut().println("Wrote " + out.toAbsolutePath().normalize());
+        spec.commandLine().getOut().println("Wrote " + output.out.toAbsolutePath().normalize());
         return ExitCode.OK;
     }
 }

@@ -42,11 +42,8 @@ final class SynthCommand implements Callable<Integer> {
             description = "Largest shard, e.g. 5GB, 500MB, 2GiB (default: 5GB, as Hugging Face).")
     long shardSize;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
-    Path out;
-
-    @Option(names = "--force", description = "Replace a checkpoint already in --out.")
-    boolean force;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     CommonOptions common;
@@ -66,14 +63,14 @@ final class SynthCommand implements Callable<Integer> {
             case f16 -> DType.F16;
             case f32 -> DType.F32;
         };
-        var options = new SyntheticCheckpoint.Options(preset, d, seed, maxContext, shardSize, force);
+        var options = new SyntheticCheckpoint.Options(preset, d, seed, maxContext, shardSize, output.force);
         long bytes = SyntheticCheckpoint.tensors(options).stream().mapToLong(TensorSpec::byteSize).sum();
         spec.commandLine().getErr().println("Writing synthetic " + preset.cliName() + " (" + d + ", seed " + seed + ", "
-                + Bytes.human(bytes) + ") to " + out);
+                + Bytes.human(bytes) + ") to " + output.out);
         try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "synth", common.quiet)) {
-            SyntheticCheckpoint.write(options, out, bar);
+            SyntheticCheckpoint.write(options, output.out, bar);
         }
-        spec.commandLine().getOut().println("Wrote " + out.toAbsolutePath().normalize());
+        spec.commandLine().getOut().println("Wrote " + output.out.toAbsolutePath().normalize());
         return ExitCode.OK;
     }
 

@@ -1,15 +1,13 @@
 package dev.spruce.checkpoint.llama2c;
 
 import dev.spruce.checkpoint.CheckpointFormatException;
+import dev.spruce.checkpoint.MappedFile;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A checkpoint in llama2.c's legacy {@code .bin} format, memory-mapped read-only.
@@ -26,15 +24,13 @@ public final class Llama2cModel implements AutoCloseable {
     private static final int HEADER_BYTES = 7 * Integer.BYTES;
 
     private final Path file;
-    private final Arena arena;
+    private final MappedFile mapped;
     private final Llama2cHeader header;
-    private final MemorySegment mapped;
 
-    private Llama2cModel(Path file, Arena arena, Llama2cHeader header, MemorySegment mapped) {
+    private Llama2cModel(Path file, MappedFile mapped, Llama2cHeader header) {
         this.file = file;
-        this.arena = arena;
-        this.header = header;
         this.mapped = mapped;
+        this.header = header;
     }
 
     /**
@@ -43,17 +39,16 @@ public final class Llama2cModel implements AutoCloseable {
      * @throws CheckpointFormatException if the header is implausible or the size does not match it
      */
     public static Llama2cModel open(Path file) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+        MappedFile mappedFile = MappedFile.open(file);
+        return mappedFile.validate(f -> {
+            long size = f.size();
             if (size < HEADER_BYTES) {
                 throw new CheckpointFormatException(file, null, 0, "file has " + size
                         + " bytes, fewer than llama2.c's 28-byte header");
             }
-            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             int[] h = new int[7];
             for (int i = 0; i < 7; i++) {
-                h[i] = mapped.getAtIndex(INT, i);
+                h[i] = f.segment().getAtIndex(INT, i);
             }
             Llama2cHeader header = Llama2cHeader.of(file, h);
             long expected = HEADER_BYTES + 4L * header.floatCount();
@@ -61,11 +56,8 @@ public final class Llama2cModel implements AutoCloseable {
                 throw new CheckpointFormatException(file, null, -1, "file has " + size + " bytes but its header "
                         + header + " implies " + expected + ": truncated, or not a llama2.c legacy checkpoint");
             }
-            return new Llama2cModel(file, arena, header, mapped);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+            return new Llama2cModel(file, f, header);
+        });
     }
 
     public Path file() {
@@ -78,11 +70,11 @@ public final class Llama2cModel implements AutoCloseable {
 
     /** The fp32 bytes of one array of the file ({@link Llama2cHeader.Array}), for all layers. */
     public MemorySegment array(Llama2cHeader.Array array) {
-        return mapped.asSlice(HEADER_BYTES + 4L * header.floatOffset(array), 4L * header.floatCount(array));
+        return mapped.segment().asSlice(HEADER_BYTES + 4L * header.floatOffset(array), 4L * header.floatCount(array));
     }
 
     @Override
     public void close() {
-        arena.close();
+        mapped.close();
     }
 }
