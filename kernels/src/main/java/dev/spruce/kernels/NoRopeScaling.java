@@ -1,0 +1,8 @@
+package dev.spruce.kernels;
+
+/** The original RoPE frequencies, {@code theta^(-2i/d)}, unchanged. */
+public record NoRopeScaling() implements RopeScaling {
+
+    /** The only value needed; the record has no state. */
+    static final NoRopeScaling INSTANCE = new NoRopeScaling();
+}

@@ -1,0 +1,151 @@
+package dev.spruce.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static dev.spruce.kernels.TestSupport.dotTolerance;
+import static dev.spruce.kernels.TestSupport.seed;
+import static dev.spruce.kernels.TestSupport.sumAbsProducts;
+import static dev.spruce.kernels.TestSupport.uniform;
+import static dev.spruce.kernels.TestSupport.weights;
+import static dev.spruce.kernels.TestSupport.where;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SIMD weight kernels against their scalar twin, for every dtype, over odd and even sizes. */
+class DenseKernelTwinsTest {
+
+    private final Kernels scalar = KernelProvider.scalar();
+    private final Kernels simd = KernelProvider.simd();
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void arrayDotMatchesScalar(int n) {
+        long seed = seed("dot", n);
+        Random random = new Random(seed);
+        float[] a = uniform(random, n + 3);
+        float[] b = uniform(random, n + 5);
+        float expected = scalar.dot(a, 3, b, 5, n);
+        float actual = simd.dot(a, 3, b, 5, n);
+        assertEquals(expected, actual, dotTolerance(n, sumAbsProducts(a, 3, b, 5, n)), where("dot", n, seed));
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void weightDotsMatchScalar(int n) {
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("dot" + dtype, n);
+            Random random = new Random(seed);
+            float[] values = uniform(random, n + 2);
+            float[] x = uniform(random, n + 1);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment w = weights(arena, dtype, values);
+                float[] widened = new float[n];
+                scalar.toFloats(dtype, w, 2, widened, 0, n);
+                float expected = scalar.dot(dtype, w, 2, x, 1, n);
+                float actual = simd.dot(dtype, w, 2, x, 1, n);
+                assertEquals(expected, actual, dotTolerance(n, sumAbsProducts(widened, 0, x, 1, n)),
+                        where("dot" + dtype, n, seed));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void toFloatsMatchesScalarBitForBit(int n) {
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("toFloats" + dtype, n);
+            Random random = new Random(seed);
+            float[] values = uniform(random, n + 1);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment w = weights(arena, dtype, values);
+                float[] expected = new float[n + 2];
+                float[] actual = new float[n + 2];
+                scalar.toFloats(dtype, w, 1, expected, 2, n);
+                simd.toFloats(dtype, w, 1, actual, 2, n);
+                assertTrue(Arrays.equals(expected, actual), where("toFloats" + dtype, n, seed));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void matvecMatchesScalar(int cols) {
+        int rows = 7;
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("matvec" + dtype, cols);
+            Random random = new Random(seed);
+            float[] values = uniform(random, rows * cols);
+            float[] x = uniform(random, cols);
+            try (Arena arena = Arena.ofConfined()) {
+                DenseMatrix m = new DenseMatrix(weights(arena, dtype, values), dtype, rows, cols);
+                float[] widened = new float[rows * cols];
+                scalar.toFloats(dtype, m.data(), 0, widened, 0, rows * cols);
+                for (int[] range : new int[][] {{0, rows}, {2, 5}}) {
+                    float[] expected = filled(rows);
+                    float[] actual = filled(rows);
+                    scalar.matvec(m, x, expected, range[0], range[1]);
+                    simd.matvec(m, x, actual, range[0], range[1]);
+                    for (int r = 0; r < rows; r++) {
+                        String at = where("matvec" + dtype + " row " + r + " of " + Arrays.toString(range), cols, seed);
+                        if (r < range[0] || r >= range[1]) {
+                            assertTrue(Float.isNaN(actual[r]), "row outside the range was written: " + at);
+                        } else {
+                            double tol = dotTolerance(cols, sumAbsProducts(widened, r * cols, x, 0, cols));
+                            assertEquals(expected[r], actual[r], tol, at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void matmulMatchesScalar(int cols) {
+        // 9 rows = two 4-row tiles + one left over; batch 5 = two pairs + one left over.
+        int rows = 9;
+        int batch = 5;
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("matmul" + dtype, cols);
+            Random random = new Random(seed);
+            float[] values = uniform(random, rows * cols);
+            float[] x = uniform(random, batch * cols);
+            try (Arena arena = Arena.ofConfined()) {
+                DenseMatrix m = new DenseMatrix(weights(arena, dtype, values), dtype, rows, cols);
+                float[] widened = new float[rows * cols];
+                scalar.toFloats(dtype, m.data(), 0, widened, 0, rows * cols);
+                for (int[] range : new int[][] {{0, rows}, {1, 8}, {3, 4}}) {
+                    float[] expected = filled(batch * rows);
+                    float[] actual = filled(batch * rows);
+                    scalar.matmul(m, x, batch, expected, range[0], range[1]);
+                    simd.matmul(m, x, batch, actual, range[0], range[1]);
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            String at = where("matmul" + dtype + " b=" + b + " r=" + r + " rows "
+                                    + Arrays.toString(range), cols, seed);
+                            float got = actual[b * rows + r];
+                            if (r < range[0] || r >= range[1]) {
+                                assertTrue(Float.isNaN(got), "row outside the range was written: " + at);
+                            } else {
+                                double tol = dotTolerance(cols, sumAbsProducts(widened, r * cols, x, b * cols, cols));
+                                assertEquals(expected[b * rows + r], got, tol, at);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] filled(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+}
