@@ -57,6 +57,13 @@ public interface Kernels {
     void toFloats(WeightDtype dtype, MemorySegment w, long wIndex, float[] out, int outOffset, int length);
 
     /**
+     * {@code out[outOffset + i] = fma(a, w[wIndex + i], out[outOffset + i])} for {@code i < length}:
+     * the weighted sum of attention over a cache stored in reduced precision. Lane-wise, so the
+     * twins agree bit for bit.
+     */
+    void addScaled(WeightDtype dtype, MemorySegment w, long wIndex, float a, float[] out, int outOffset, int length);
+
+    /**
      * Decode-time matrix × vector: {@code out[r] = dot(w[r, :], x)} for {@code r} in
      * {@code [rowStart, rowEnd)}. {@code x} holds {@code w.cols()} floats from index 0 and
      * {@code out} is indexed by absolute row, so threads can share it and split the rows.

@@ -4,5 +4,5 @@ package dev.spruce.kernels;
 public record NoRopeScaling() implements RopeScaling {
 
     /** The only value needed; the record has no state. */
-    static final NoRopeScaling INSTANCE = new NoRopeScaling();
+    public static final NoRopeScaling INSTANCE = new NoRopeScaling();
 }

@@ -112,6 +112,25 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void addScaled(WeightDtype dtype, MemorySegment w, long wIndex, float a, float[] out, int outOffset,
+                          int length) {
+        checkWeights(w, wIndex, length, dtype);
+        checkArray(out, outOffset, length);
+        for (int i = 0; i < length; i++) {
+            out[outOffset + i] = Math.fma(a, weightAt(dtype, w, wIndex + i), out[outOffset + i]);
+        }
+    }
+
+    /** One weight widened to float. */
+    static float weightAt(WeightDtype dtype, MemorySegment w, long index) {
+        return switch (dtype) {
+            case F32 -> w.getAtIndex(F32_LE, index);
+            case BF16 -> FloatFormats.bf16ToFloat(w.getAtIndex(U16_LE, index));
+            case F16 -> FloatFormats.f16ToFloat(w.getAtIndex(U16_LE, index));
+        };
+    }
+
+    @Override
     public void matvec(DenseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.checkMatvec(w, x, out, rowStart, rowEnd);
         for (int r = rowStart; r < rowEnd; r++) {

@@ -177,6 +177,34 @@ final class SimdDenseKernels {
 
     // ---- widening ----
 
+    static void addScaled(WeightDtype dtype, MemorySegment w, long wIndex, float a, float[] out, int outOffset,
+                          int n) {
+        long base = wIndex * dtype.byteSize();
+        int i = 0;
+        int bound = n >= 2 * L ? F.loopBound(n) : 0;
+        FloatVector av = FloatVector.broadcast(F, a);
+        switch (dtype) {
+            case F32 -> {
+                for (; i < bound; i += L) {
+                    av.fma(f32(w, base + 4L * i), FloatVector.fromArray(F, out, outOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case BF16 -> {
+                for (; i < bound; i += L) {
+                    av.fma(bf16(w, base + 2L * i), FloatVector.fromArray(F, out, outOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case F16 -> {
+                for (; i < bound; i += L) {
+                    av.fma(f16(w, base + 2L * i), FloatVector.fromArray(F, out, outOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            out[outOffset + i] = Math.fma(a, ScalarKernels.weightAt(dtype, w, wIndex + i), out[outOffset + i]);
+        }
+    }
+
     static void toFloats(WeightDtype dtype, MemorySegment w, long wIndex, float[] out, int outOffset, int n) {
         long base = wIndex * dtype.byteSize();
         int i = 0;

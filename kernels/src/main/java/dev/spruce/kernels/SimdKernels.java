@@ -105,6 +105,14 @@ final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void addScaled(WeightDtype dtype, MemorySegment w, long wIndex, float a, float[] out, int outOffset,
+                          int length) {
+        checkWeights(w, wIndex, length, dtype);
+        checkArray(out, outOffset, length);
+        SimdDenseKernels.addScaled(dtype, w, wIndex, a, out, outOffset, length);
+    }
+
+    @Override
     public void matvec(DenseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.checkMatvec(w, x, out, rowStart, rowEnd);
         SimdDenseKernels.matvec(w, x, out, rowStart, rowEnd);

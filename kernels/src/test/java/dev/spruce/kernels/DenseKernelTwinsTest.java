@@ -75,6 +75,32 @@ class DenseKernelTwinsTest {
 
     @ParameterizedTest
     @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void addScaledMatchesScalarBitForBit(int n) {
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("addScaled" + dtype, n);
+            Random random = new Random(seed);
+            float[] values = uniform(random, n + 3);
+            float[] start = uniform(random, n + 2);
+            float a = random.nextFloat() - 0.5f;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment w = weights(arena, dtype, values);
+                float[] expected = start.clone();
+                float[] actual = start.clone();
+                scalar.addScaled(dtype, w, 3, a, expected, 1, n);
+                simd.addScaled(dtype, w, 3, a, actual, 1, n);
+                assertTrue(Arrays.equals(expected, actual), where("addScaled" + dtype, n, seed));
+                float[] widened = new float[n];
+                scalar.toFloats(dtype, w, 3, widened, 0, n);
+                if (n > 0) {
+                    assertEquals(Math.fma(a, widened[n - 1], start[n]), expected[n], 0f, "scalar addScaled is an fma");
+                    assertEquals(start[n + 1], expected[n + 1], 0f, "addScaled wrote past its range");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
     void matvecMatchesScalar(int cols) {
         int rows = 7;
         for (WeightDtype dtype : WeightDtype.values()) {

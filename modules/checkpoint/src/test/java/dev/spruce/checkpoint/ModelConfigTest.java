@@ -1,9 +1,12 @@
 package dev.spruce.checkpoint;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import dev.spruce.checkpoint.config.ConfigException;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.config.ModelFamily;
-import dev.spruce.checkpoint.config.RopeScaling;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +44,7 @@ class ModelConfigTest {
         assertTrue(c.tieWordEmbeddings());
         assertEquals(List.of(1), c.bosTokenIds());
         assertEquals(List.of(2), c.eosTokenIds());
-        assertInstanceOf(RopeScaling.None.class, c.ropeScaling());
+        assertInstanceOf(NoRopeScaling.class, c.ropeScaling());
     }
 
     @Test
@@ -54,7 +57,7 @@ class ModelConfigTest {
                                  "original_max_position_embeddings":8192,"rope_type":"llama3"},
                  "tie_word_embeddings":false,"torch_dtype":"bfloat16"}""");
         assertEquals(128, c.headDim(), "derived from hidden / heads");
-        assertEquals(new RopeScaling.Llama3(8.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(new Llama3RopeScaling(8.0, 1.0, 4.0, 8192), c.ropeScaling());
         assertEquals(List.of(128001, 128008, 128009), c.eosTokenIds());
         assertFalse(c.qkvBias());
     }
@@ -64,7 +67,7 @@ class ModelConfigTest {
         ModelConfig c = parse("""
                 {"model_type":"llama","hidden_size":64,"intermediate_size":128,"num_hidden_layers":1,
                  "num_attention_heads":4,"vocab_size":10,"rope_scaling":{"type":"linear","factor":2.0}}""");
-        assertEquals(new RopeScaling.Linear(2.0), c.ropeScaling());
+        assertEquals(new LinearRopeScaling(2.0), c.ropeScaling());
         assertEquals(4, c.numKvHeads(), "defaults to num_attention_heads");
     }
 

@@ -1,5 +1,9 @@
 package dev.spruce.cli;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spruce.checkpoint.Checkpoint;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.config.ModelConfig;
-import dev.spruce.checkpoint.config.RopeScaling;
 import dev.spruce.checkpoint.llama.LlamaWeights;
 import dev.spruce.checkpoint.llama.WeightBindingException;
 import picocli.CommandLine.Command;
@@ -144,9 +147,9 @@ final class InspectCommand implements Callable<Integer> {
 
     private static String rope(RopeScaling s) {
         return switch (s) {
-            case RopeScaling.None n -> "";
-            case RopeScaling.Linear l -> " (linear scaling ×" + fmt(l.factor()) + ")";
-            case RopeScaling.Llama3 l -> " (llama3 scaling ×" + fmt(l.factor()) + " from " + l.originalMaxPositionEmbeddings() + ")";
+            case NoRopeScaling n -> "";
+            case LinearRopeScaling l -> " (linear scaling ×" + fmt(l.factor()) + ")";
+            case Llama3RopeScaling l -> " (llama3 scaling ×" + fmt(l.factor()) + " from " + l.originalMaxPositionEmbeddings() + ")";
         };
     }
 

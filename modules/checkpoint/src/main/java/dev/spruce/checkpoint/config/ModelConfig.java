@@ -1,5 +1,9 @@
 package dev.spruce.checkpoint.config;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -26,7 +30,7 @@ import java.util.List;
  * @param maxPositionEmbeddings  longest context the model was built for
  * @param rmsNormEps             epsilon of every RMSNorm
  * @param ropeTheta              RoPE base
- * @param ropeScaling            RoPE scaling, {@link RopeScaling.None} if none
+ * @param ropeScaling            RoPE scaling, {@link NoRopeScaling} if none
  * @param tieWordEmbeddings      lm_head shares the embedding matrix
  * @param qkvBias                q/k/v projections carry a bias
  * @param oBias                  o_proj carries a bias
@@ -124,9 +128,9 @@ public record ModelConfig(
         n.put("rms_norm_eps", rmsNormEps);
         n.put("rope_theta", ropeTheta);
         switch (ropeScaling) {
-            case RopeScaling.None none -> n.putNull("rope_scaling");
-            case RopeScaling.Linear l -> n.putObject("rope_scaling").put("rope_type", "linear").put("factor", l.factor());
-            case RopeScaling.Llama3 l -> n.putObject("rope_scaling").put("rope_type", "llama3")
+            case NoRopeScaling none -> n.putNull("rope_scaling");
+            case LinearRopeScaling l -> n.putObject("rope_scaling").put("rope_type", "linear").put("factor", l.factor());
+            case Llama3RopeScaling l -> n.putObject("rope_scaling").put("rope_type", "llama3")
                     .put("factor", l.factor()).put("low_freq_factor", l.lowFreqFactor())
                     .put("high_freq_factor", l.highFreqFactor())
                     .put("original_max_position_embeddings", l.originalMaxPositionEmbeddings());

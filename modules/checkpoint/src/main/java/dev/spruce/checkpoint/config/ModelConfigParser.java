@@ -1,5 +1,9 @@
 package dev.spruce.checkpoint.config;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
@@ -77,7 +81,7 @@ final class ModelConfigParser {
     private RopeScaling ropeScaling() throws ConfigException {
         JsonNode n = root.get("rope_scaling");
         if (n == null || n.isNull()) {
-            return new RopeScaling.None();
+            return NoRopeScaling.INSTANCE;
         }
         if (!n.isObject()) {
             throw new ConfigException(file, "rope_scaling must be an object or null");
@@ -89,9 +93,9 @@ final class ModelConfigParser {
             throw new ConfigException(file, "rope_scaling.factor must be a number ≥ 1, found " + n.get("factor"));
         }
         return switch (type) {
-            case "default" -> new RopeScaling.None();
-            case "linear" -> new RopeScaling.Linear(factor);
-            case "llama3" -> new RopeScaling.Llama3(factor,
+            case "default" -> NoRopeScaling.INSTANCE;
+            case "linear" -> new LinearRopeScaling(factor);
+            case "llama3" -> new Llama3RopeScaling(factor,
                     requiredNumber(n, "low_freq_factor"),
                     requiredNumber(n, "high_freq_factor"),
                     (int) requiredNumber(n, "original_max_position_embeddings"));

@@ -1,12 +1,15 @@
 package dev.spruce.checkpoint.llama2c;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import dev.spruce.checkpoint.CheckpointWriter;
 import dev.spruce.checkpoint.DType;
 import dev.spruce.checkpoint.TensorSpec;
 import dev.spruce.checkpoint.WriteProgress;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.config.ModelFamily;
-import dev.spruce.checkpoint.config.RopeScaling;
 import dev.spruce.checkpoint.llama.ExpectedTensor;
 import dev.spruce.checkpoint.llama.LlamaTensorLayout;
 import dev.spruce.checkpoint.llama.LlamaTensorNames;
@@ -37,7 +40,7 @@ public final class Llama2cConverter {
     /** The config a llama2.c header implies (llama2.c fixes eps 1e-5, theta 10000, BOS 1, EOS 2). */
     public static ModelConfig configOf(Llama2cHeader h) {
         return new ModelConfig(ModelFamily.LLAMA, h.dim(), h.hiddenDim(), h.layers(), h.heads(), h.kvHeads(),
-                h.headDim(), h.vocabSize(), h.seqLen(), 1e-5, 10000.0, new RopeScaling.None(), h.sharedClassifier(),
+                h.headDim(), h.vocabSize(), h.seqLen(), 1e-5, 10000.0, NoRopeScaling.INSTANCE, h.sharedClassifier(),
                 false, false, false, List.of(1), List.of(2), "float32");
     }
 

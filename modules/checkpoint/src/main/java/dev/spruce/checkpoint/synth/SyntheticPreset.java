@@ -1,8 +1,11 @@
 package dev.spruce.checkpoint.synth;
 
+import dev.spruce.kernels.LinearRopeScaling;
+import dev.spruce.kernels.Llama3RopeScaling;
+import dev.spruce.kernels.NoRopeScaling;
+import dev.spruce.kernels.RopeScaling;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.config.ModelFamily;
-import dev.spruce.checkpoint.config.RopeScaling;
 
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +60,7 @@ public enum SyntheticPreset {
      */
     public ModelConfig config(String torchDtype, int maxPositionOverride) {
         return new ModelConfig(ModelFamily.LLAMA, hidden, intermediate, layers, heads, kvHeads, hidden / heads, vocab,
-                maxPositionOverride > 0 ? maxPositionOverride : maxPositions, eps, theta, new RopeScaling.None(), tied,
+                maxPositionOverride > 0 ? maxPositionOverride : maxPositions, eps, theta, NoRopeScaling.INSTANCE, tied,
                 false, false, false, List.of(1), List.of(2), torchDtype);
     }
 

@@ -1,0 +1,69 @@
+package dev.spruce.model;
+
+import dev.spruce.checkpoint.config.ModelConfig;
+import dev.spruce.kernels.Kernels;
+import dev.spruce.kernels.KvRows;
+
+/**
+ * The exact dense cache: per layer, one float array of keys and one of values, laid out
+ * {@code [position][kvHeads * headDim]}, attended by the fused attention kernel.
+ */
+final class F32KvCache implements KvCache {
+
+    private final int maxPositions;
+    private final int kvDim;
+    private final int headDim;
+    private final float[][] keys;
+    private final float[][] values;
+    private final KvRows[][] keyRows;
+    private final KvRows[][] valueRows;
+    private final Kernels kernels;
+
+    F32KvCache(ModelConfig config, int maxPositions, Kernels kernels) {
+        KvShape.check(config, maxPositions);
+        this.maxPositions = maxPositions;
+        this.kvDim = config.kvDim();
+        this.headDim = config.headDim();
+        this.kernels = kernels;
+        int layers = config.numLayers();
+        keys = new float[layers][maxPositions * kvDim];
+        values = new float[layers][maxPositions * kvDim];
+        keyRows = new KvRows[layers][config.numKvHeads()];
+        valueRows = new KvRows[layers][config.numKvHeads()];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < config.numKvHeads(); h++) {
+                keyRows[l][h] = new KvRows(keys[l], h * headDim, kvDim);
+                valueRows[l][h] = new KvRows(values[l], h * headDim, kvDim);
+            }
+        }
+    }
+
+    @Override
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    @Override
+    public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
+        KvShape.checkPosition(position, maxPositions);
+        System.arraycopy(k, kOffset, keys[layer], position * kvDim, kvDim);
+        System.arraycopy(v, vOffset, values[layer], position * kvDim, kvDim);
+    }
+
+    @Override
+    public void attend(int layer, int kvHead, float[] q, int qOffset, int length, float scale, float[] scores,
+                       float[] out, int outOffset) {
+        kernels.attention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], length, scale,
+                scores, out, outOffset);
+    }
+
+    @Override
+    public long bytesPerPosition() {
+        return 2L * keys.length * kvDim * Float.BYTES;
+    }
+
+    @Override
+    public long bytes() {
+        return bytesPerPosition() * maxPositions;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.spruce.model;
+
+import dev.spruce.checkpoint.config.ModelConfig;
+import dev.spruce.kernels.Kernels;
+
+/**
+ * The Llama-family forward pass over a batch of consecutive tokens of one sequence: embeddings,
+ * then per block [RMSNorm → q/k/v → RoPE → grouped-query attention over the KV cache → o_proj →
+ * residual → RMSNorm → gate/up → SiLU·mul → down → residual], then the final norm and the head.
+ * One token is a decode step, many are a prefill; the code is the same.
+ *
+ * <p>Matrix work is split by output rows over the {@link WorkerPool}; linears that share an input
+ * (q, k, v; gate, up) run in one parallel region. Stateless apart from the optional observer; the
+ * sequence state is the caller's {@link KvCache} and {@link Activations}.
+ */
+public final class Transformer {
+
+    private final LlamaModel model;
+    private final ModelConfig config;
+    private final Kernels kernels;
+    private final WorkerPool pool;
+    private final float eps;
+    private final float scale;
+    private volatile LinearObserver observer;
+
+    public Transformer(LlamaModel model, WorkerPool pool) {
+        this.model = model;
+        this.config = model.config();
+        this.kernels = model.kernels();
+        this.pool = pool;
+        this.eps = (float) config.rmsNormEps();
+        this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** Registers the observer of linear inputs ({@code null} removes it). */
+    public void setObserver(LinearObserver observer) {
+        this.observer = observer;
+    }
+
+    /** Writes the embeddings of {@code tokens[from .. from + batch)} to the residual stream {@code a.x}. */
+    public void embed(int[] tokens, int from, int batch, Activations a) {
+        checkBatch(batch, a);
+        int hidden = config.hiddenSize();
+        for (int b = 0; b < batch; b++) {
+            model.embed(tokens[from + b], a.x, b * hidden);
+        }
+    }
+
+    /**
+     * Runs block {@code layer} on the residual stream {@code a.x} of {@code batch} tokens at
+     * positions {@code position, position + 1, ...}, storing their keys and values in {@code cache};
+     * position {@code p} attends to cached positions {@code [0, p]}.
+     */
+    public void block(int layer, Activations a, int batch, int position, KvCache cache) {
+        checkBatch(batch, a);
+        if (position + batch > cache.maxPositions() || position + batch > model.rope().maxPositions()) {
+            throw new IllegalArgumentException("positions up to " + (position + batch) + " exceed the context of "
+                    + Math.min(cache.maxPositions(), model.rope().maxPositions()));
+        }
+        DecoderLayer w = model.layers().get(layer);
+        int hidden = config.hiddenSize();
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        LinearObserver obs = observer;
+
+        for (int b = 0; b < batch; b++) {
+            kernels.rmsNorm(a.x, b * hidden, w.inputNorm(), eps, a.xb, b * hidden, hidden);
+        }
+        if (obs != null) {
+            obs.observe(layer, LinearRole.Q, a.xb, batch, hidden);
+            obs.observe(layer, LinearRole.K, a.xb, batch, hidden);
+            obs.observe(layer, LinearRole.V, a.xb, batch, hidden);
+        }
+        apply3(w.q(), a.q, w.k(), a.k, w.v(), a.v, a.xb, batch);
+        for (int b = 0; b < batch; b++) {
+            kernels.rope(model.rope(), position + b, a.q, b * qDim, config.numHeads());
+            kernels.rope(model.rope(), position + b, a.k, b * kvDim, config.numKvHeads());
+            cache.store(layer, position + b, a.k, b * kvDim, a.v, b * kvDim);
+        }
+        attention(layer, a, batch, position, cache);
+        if (obs != null) {
+            obs.observe(layer, LinearRole.O, a.att, batch, qDim);
+        }
+        apply1(w.o(), a.att, batch, a.delta);
+        addResidual(a, batch);
+
+        for (int b = 0; b < batch; b++) {
+            kernels.rmsNorm(a.x, b * hidden, w.postAttentionNorm(), eps, a.xb, b * hidden, hidden);
+        }
+        if (obs != null) {
+            obs.observe(layer, LinearRole.GATE, a.xb, batch, hidden);
+            obs.observe(layer, LinearRole.UP, a.xb, batch, hidden);
+        }
+        apply2(w.gate(), a.gate, w.up(), a.up, a.xb, batch);
+        int inter = config.intermediateSize();
+        kernels.siluMul(a.gate, 0, a.up, 0, a.gate, 0, batch * inter);
+        if (obs != null) {
+            obs.observe(layer, LinearRole.DOWN, a.gate, batch, inter);
+        }
+        apply1(w.down(), a.gate, batch, a.delta);
+        addResidual(a, batch);
+    }
+
+    /**
+     * The final norm and the head: logits of the last token of the batch into {@code logits[0 ..
+     * vocab)}, or with {@code all} of every token into {@code logits[b * vocab ..]}.
+     */
+    public void head(Activations a, int batch, boolean all, float[] logits) {
+        int hidden = config.hiddenSize();
+        int first = all ? 0 : batch - 1;
+        int rows = batch - first;
+        for (int b = first; b < batch; b++) {
+            kernels.rmsNorm(a.x, b * hidden, model.finalNorm(), eps, a.xb, (b - first) * hidden, hidden);
+        }
+        apply1(model.lmHead(), a.xb, rows, logits);
+    }
+
+    private void attention(int layer, Activations a, int batch, int position, KvCache cache) {
+        int heads = config.numHeads();
+        int group = heads / config.numKvHeads();
+        int headDim = config.headDim();
+        int qDim = config.queryDim();
+        pool.forRange(batch * heads, (start, end, worker) -> {
+            float[] scores = a.scores[worker];
+            for (int i = start; i < end; i++) {
+                int b = i / heads;
+                int h = i % heads;
+                int at = b * qDim + h * headDim;
+                cache.attend(layer, h / group, a.q, at, position + b + 1, scale, scores, a.att, at);
+            }
+        });
+    }
+
+    private static void addResidual(Activations a, int batch) {
+        float[] x = a.x;
+        float[] d = a.delta;
+        for (int i = 0, n = batch * (x.length / a.capacity); i < n; i++) {
+            x[i] += d[i];
+        }
+    }
+
+    private void apply1(Linear l, float[] in, int batch, float[] out) {
+        pool.forRange(l.outFeatures(), (start, end, worker) -> l.apply(in, batch, out, start, end));
+    }
+
+    private void apply2(Linear l0, float[] out0, Linear l1, float[] out1, float[] in, int batch) {
+        int r0 = l0.outFeatures();
+        pool.forRange(r0 + l1.outFeatures(), (start, end, worker) -> {
+            if (start < r0) {
+                l0.apply(in, batch, out0, start, Math.min(end, r0));
+            }
+            if (end > r0) {
+                l1.apply(in, batch, out1, Math.max(start, r0) - r0, end - r0);
+            }
+        });
+    }
+
+    private void apply3(Linear l0, float[] out0, Linear l1, float[] out1, Linear l2, float[] out2, float[] in,
+                        int batch) {
+        int r0 = l0.outFeatures();
+        int r1 = r0 + l1.outFeatures();
+        pool.forRange(r1 + l2.outFeatures(), (start, end, worker) -> {
+            if (start < r0) {
+                l0.apply(in, batch, out0, start, Math.min(end, r0));
+            }
+            if (start < r1 && end > r0) {
+                l1.apply(in, batch, out1, Math.max(start, r0) - r0, Math.min(end, r1) - r0);
+            }
+            if (end > r1) {
+                l2.apply(in, batch, out2, Math.max(start, r1) - r1, end - r1);
+            }
+        });
+    }
+
+    private static void checkBatch(int batch, Activations a) {
+        if (batch < 1 || batch > a.capacity) {
+            throw new IllegalArgumentException("batch of " + batch + " tokens; the activations hold 1 to " + a.capacity);
+        }
+    }
+}
