@@ -38,6 +38,16 @@ public final class Session implements AutoCloseable {
         return Math.min(cache.maxPositions(), transformer.model().rope().maxPositions());
     }
 
+    /** The kernels of the model the session runs. */
+    public dev.spruce.kernels.Kernels kernels() {
+        return transformer.model().kernels();
+    }
+
+    /** Logits per token. */
+    public int vocabSize() {
+        return vocab;
+    }
+
     /** Forgets the sequence (the cache is overwritten from position 0). */
     public void reset() {
         position = 0;

@@ -89,8 +89,13 @@ public final class WorkerPool implements AutoCloseable {
         } catch (Throwable t) {
             mine = t;
         }
-        while (remaining.get() != 0) {
-            Thread.onSpinWait();
+        for (int spins = 0; remaining.get() != 0; spins++) {
+            // On an oversubscribed machine the worker may be descheduled: stop burning its core.
+            if (spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         this.task = null;
         Throwable theirs = failure;
