@@ -10,7 +10,8 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Versions.class,
         description = "Prune, slice and run Llama-family checkpoints on the JVM.",
-        subcommands = {InspectCommand.class, ConvertCommand.class, SynthCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, InspectCommand.class, GenerateCommand.class, EvalCommand.class, ConvertCommand.class,
+                SynthCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",

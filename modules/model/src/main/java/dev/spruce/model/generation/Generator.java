@@ -27,7 +27,7 @@ public final class Generator {
                     + session.maxPositions() + " and needs room for at least one new token");
         }
         Sampler sampler = new Sampler(request.sampling(), session.kernels());
-        Tokenizer.StreamingDecoder decoder = tokenizer.newDecoder();
+        Tokenizer.StreamingDecoder decoder = tokenizer.newDecoder(prompt);
         StopStringFilter filter = new StopStringFilter(request.stopStrings());
         int vocab = session.vocabSize();
         int[] history = Arrays.copyOf(prompt, prompt.length + request.maxTokens());

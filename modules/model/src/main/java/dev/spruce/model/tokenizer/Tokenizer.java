@@ -17,11 +17,28 @@ public interface Tokenizer {
      */
     int[] encode(String text);
 
-    /** The text of {@code ids} as a whole (byte-fallback pieces joined before UTF-8 decoding). */
+    /**
+     * The text of {@code ids} as a whole (byte-fallback pieces joined before UTF-8 decoding).
+     * Control tokens (BOS, EOS, special added tokens) decode to nothing, and SentencePiece-style
+     * tokenizers drop the space their encoder puts before a text, so {@code decode(encode(s))}
+     * gives {@code s} back.
+     */
     String decode(int[] ids);
 
-    /** A fresh streaming decoder: feed ids one at a time and get text as soon as it is complete. */
+    /**
+     * A fresh streaming decoder: feed ids one at a time and get text as soon as it is complete.
+     * Its first text is the start of a text, as for {@link #decode}.
+     */
     StreamingDecoder newDecoder();
+
+    /**
+     * A fresh streaming decoder for ids that continue {@code context} (typically the prompt): when
+     * the context holds text, a leading space of the first new piece is kept, since it separates
+     * the new text from the context's, rather than being dropped as at the start of a text.
+     */
+    default StreamingDecoder newDecoder(int[] context) {
+        return newDecoder();
+    }
 
     /** The beginning-of-sequence id, or -1 when the vocabulary has none. */
     int bosId();

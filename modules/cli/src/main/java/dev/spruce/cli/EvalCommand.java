@@ -1,0 +1,120 @@
+package dev.spruce.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.spruce.eval.EvalResult;
+import dev.spruce.eval.EvalWindows;
+import dev.spruce.eval.PerplexityEvaluator;
+import dev.spruce.eval.Protocol;
+import dev.spruce.model.Engine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code spruce eval}: perplexity under one of DESIGN.md's protocols. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure perplexity with a fixed protocol, so numbers compare across models and tools:",
+                "  ts   TinyStories validation stories 700-999, each tokenised alone with BOS, concatenated,",
+                "       cut into non-overlapping 256-token windows (for TinyStories models such as stories260K);",
+                "  wt2  WikiText-2 raw test (Hugging Face rows joined with blank lines), tokenised once with BOS,",
+                "       windows of min(2048, context) tokens (the number SparseGPT and Wanda report).",
+                "Each window runs from position 0; ppl = exp(mean over windows of the mean next-token NLL)."})
+final class EvalCommand implements Callable<Integer> {
+
+    enum ProtocolName { ts, wt2 }
+
+    @Option(names = "--protocol", paramLabel = "NAME", defaultValue = "ts",
+            description = "ts or wt2. Default: ${DEFAULT-VALUE}.")
+    ProtocolName protocol;
+
+    @Option(names = "--seqlen", paramLabel = "N",
+            description = "Tokens per window. Default: 256 for ts, min(2048, max_position_embeddings) for wt2.")
+    Integer seqlen;
+
+    @Option(names = "--corpus", paramLabel = "FILE",
+            description = "The evaluation text. Default: the protocol's file under ../shared/corpora.")
+    Path corpus;
+
+    @Option(names = "--limit", paramLabel = "N",
+            description = "Evaluate only the first N windows (a quick look; not the protocol's number).")
+    Integer limit;
+
+    @Option(names = "--json", description = "Print one JSON document instead of text, for scripts.")
+    boolean json;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Protocol p = Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
+        Path text = corpus != null ? corpus : p.corpusIn(Defaults.home().toAbsolutePath().normalize()
+                .resolveSibling("shared").resolve("corpora"));
+        if (!Files.isRegularFile(text)) {
+            throw new UserInputException(text + ": evaluation text not found; pass --corpus FILE");
+        }
+        if (limit != null && limit < 1) {
+            throw new UserInputException("--limit must be at least 1");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Engine engine = modelOptions.open()) {
+            int n = seqlen != null ? seqlen : p.defaultSeqlen(engine.context());
+            if (n < 2 || n > engine.context()) {
+                throw new UserInputException("--seqlen must be between 2 and the context, " + engine.context());
+            }
+            EvalWindows all;
+            try {
+                all = p.windows(text, engine.tokenizer(), n);
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException(text + ": " + e.getMessage());
+            }
+            EvalWindows w = limit == null || limit >= all.windows().size() ? all
+                    : new EvalWindows(all.protocol(), all.seqlen(), all.windows().subList(0, limit), all.streamTokens());
+            EvalResult r;
+            try (ProgressBar bar = ProgressBar.counting(spec.commandLine().getErr(), "eval " + protocol, common.quiet || json,
+                    "windows")) {
+                r = new PerplexityEvaluator(engine.transformer(), engine.options().cacheType(), 64)
+                        .evaluate(w, (done, total, ppl) -> {
+                            bar.suffix(String.format(Locale.ROOT, ", ppl %.4f", ppl));
+                            bar.update(done, total, "");
+                        });
+            }
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("model", modelOptions.modelDir().toAbsolutePath().normalize().toString());
+                o.put("protocol", r.protocol());
+                o.put("perplexity", r.perplexity());
+                o.put("windows", r.windows());
+                o.put("seqlen", r.seqlen());
+                o.put("stream_tokens", w.streamTokens());
+                o.put("tokens_evaluated", r.predictions());
+                o.put("seconds", r.seconds());
+                o.put("tokens_per_second", r.tokensPerSecond());
+                o.put("complete", w == all);
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
+            } else {
+                out.printf(Locale.ROOT, "perplexity %.4f  (%s, %d windows × %d tokens%s; %d tokens evaluated of %d in the"
+                                + " stream; %.1f s, %.0f tokens/s)%n",
+                        r.perplexity(), r.protocol(), r.windows(), r.seqlen(), w == all ? "" : ", --limit: partial",
+                        r.predictions(), w.streamTokens(), r.seconds(), r.tokensPerSecond());
+            }
+        }
+        return ExitCode.OK;
+    }
+}

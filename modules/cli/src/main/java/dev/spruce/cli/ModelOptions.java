@@ -1,0 +1,55 @@
+package dev.spruce.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import dev.spruce.model.Engine;
+import dev.spruce.model.KvCacheType;
+import picocli.CommandLine.Option;
+
+/** How to load and run a model: the options {@code generate}, {@code eval} and {@code serve} share. */
+final class ModelOptions {
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json or a llama2.c"
+                    + " tokenizer .bin). Default: the bundled stories260K model in ../shared.")
+    Path model;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Worker threads, the main one included. Default: one per core (0).")
+    int threads;
+
+    @Option(names = "--kv", paramLabel = "TYPE", defaultValue = "f32",
+            converter = KvTypeConverter.class,
+            description = "KV cache storage: f32 (exact), bf16 or f16 (half the memory). Default: ${DEFAULT-VALUE}.")
+    KvCacheType kv;
+
+    @Option(names = "--context", paramLabel = "N", defaultValue = "0",
+            description = "Positions per sequence (memory of the KV cache grows with it). Default: the model's"
+                    + " max_position_embeddings (0).")
+    int context;
+
+    Path modelDir() throws UserInputException {
+        return model != null ? model : Defaults.model();
+    }
+
+    Engine open() throws IOException, UserInputException {
+        if (threads < 0 || context < 0) {
+            throw new UserInputException("--threads and --context must be ≥ 0");
+        }
+        return Engine.open(modelDir(), new Engine.Options(threads, kv, context, 64));
+    }
+
+    /** Accepts f32, bf16, f16 in any case. */
+    static final class KvTypeConverter implements picocli.CommandLine.ITypeConverter<KvCacheType> {
+        @Override
+        public KvCacheType convert(String value) {
+            try {
+                return KvCacheType.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a KV cache type;"
+                        + " use f32, bf16 or f16");
+            }
+        }
+    }
+}
