@@ -341,21 +341,23 @@ final class SimdDenseKernels {
         int cols = m.cols();
         int vecEnd = cols >= 2 * L ? F.loopBound(cols) : 0;
         MemorySegment w = m.data();
-        // F16 widening is too register-hungry to sit inside the 8-accumulator tile (it spilled and ran
-        // slower than separate matvecs), so each 4-row block is widened once into F32 scratch and the
-        // F32 tile runs on that: the conversion is paid once per weight instead of once per batch pair.
-        float[] widened = m.dtype() == WeightDtype.F16 && pairs > 0 && fullTiles > rowStart ? new float[4 * cols] : null;
-        MemorySegment scratch = widened == null ? null : MemorySegment.ofArray(widened);
+        // 16-bit weights are widened once per 4-row block into F32 scratch and the F32 tile runs on that,
+        // so each conversion is paid once per weight rather than once per batch pair. For F16 the
+        // in-tile conversion is too register-hungry (it spilled and ran slower than separate
+        // matvecs); for BF16 the in-tile version worked but spent the load ports on conversions.
+        boolean widen = m.dtype() != WeightDtype.F32 && pairs > 0 && fullTiles > rowStart;
+        float[] widened = widen ? new float[4 * cols] : null;
+        MemorySegment scratch = widen ? MemorySegment.ofArray(widened) : null;
         for (int r = rowStart; r < fullTiles; r += 4) {
-            long rowByte = m.rowIndex(r) * m.dtype().byteSize();
-            if (scratch != null) {
-                toFloats(WeightDtype.F16, w, m.rowIndex(r), widened, 0, 4 * cols);
-            }
-            for (int b = 0; b < pairs; b += 2) {
-                switch (m.dtype()) {
-                    case F32 -> tileF32(w, rowByte, cols, x, out, rows, r, b, vecEnd);
-                    case BF16 -> tileBf16(w, rowByte, cols, x, out, rows, r, b, vecEnd);
-                    case F16 -> tileF32(scratch, 0, cols, x, out, rows, r, b, vecEnd);
+            if (widen) {
+                toFloats(m.dtype(), w, m.rowIndex(r), widened, 0, 4 * cols);
+                for (int b = 0; b < pairs; b += 2) {
+                    tileF32(scratch, 0, cols, x, out, rows, r, b, vecEnd);
+                }
+            } else {
+                long rowByte = m.rowIndex(r) * Float.BYTES;
+                for (int b = 0; b < pairs; b += 2) {
+                    tileF32(w, rowByte, cols, x, out, rows, r, b, vecEnd);
                 }
             }
         }
@@ -414,53 +416,6 @@ final class SimdDenseKernels {
         out[o1 + 3] = finishF32(a31, w, w3, x, x1, vecEnd, cols);
     }
 
-    /**
-     * Rows {@code r .. r+3} (starting at byte {@code w0} of {@code w}) times batch items
-     * {@code b, b+1}; {@code outRows} is the row count of {@code out}'s layout.
-     */
-    private static void tileBf16(MemorySegment w, long w0, int cols, float[] x, float[] out, int outRows, int r,
-                                 int b, int vecEnd) {
-        long w1 = w0 + (long) cols * 2;
-        long w2 = w1 + (long) cols * 2;
-        long w3 = w2 + (long) cols * 2;
-        int x0 = b * cols;
-        int x1 = x0 + cols;
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F);
-        FloatVector a11 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F);
-        FloatVector a21 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F);
-        FloatVector a31 = FloatVector.zero(F);
-        for (int c = 0; c < vecEnd; c += L) {
-            FloatVector xv0 = FloatVector.fromArray(F, x, x0 + c);
-            FloatVector xv1 = FloatVector.fromArray(F, x, x1 + c);
-            FloatVector wv = bf16(w, w0 + 2L * c);
-            a00 = wv.fma(xv0, a00);
-            a01 = wv.fma(xv1, a01);
-            wv = bf16(w, w1 + 2L * c);
-            a10 = wv.fma(xv0, a10);
-            a11 = wv.fma(xv1, a11);
-            wv = bf16(w, w2 + 2L * c);
-            a20 = wv.fma(xv0, a20);
-            a21 = wv.fma(xv1, a21);
-            wv = bf16(w, w3 + 2L * c);
-            a30 = wv.fma(xv0, a30);
-            a31 = wv.fma(xv1, a31);
-        }
-        int o0 = b * outRows + r;
-        int o1 = o0 + outRows;
-        out[o0] = finishBf16(a00, w, w0, x, x0, vecEnd, cols);
-        out[o1] = finishBf16(a01, w, w0, x, x1, vecEnd, cols);
-        out[o0 + 1] = finishBf16(a10, w, w1, x, x0, vecEnd, cols);
-        out[o1 + 1] = finishBf16(a11, w, w1, x, x1, vecEnd, cols);
-        out[o0 + 2] = finishBf16(a20, w, w2, x, x0, vecEnd, cols);
-        out[o1 + 2] = finishBf16(a21, w, w2, x, x1, vecEnd, cols);
-        out[o0 + 3] = finishBf16(a30, w, w3, x, x0, vecEnd, cols);
-        out[o1 + 3] = finishBf16(a31, w, w3, x, x1, vecEnd, cols);
-    }
-
     // Reduce a tile accumulator and add the columns past the last full vector, as the scalar twin does.
     // Separate calls rather than an array of accumulators, which would force C2 to box the vectors.
 
@@ -472,11 +427,4 @@ final class SimdDenseKernels {
         return sum;
     }
 
-    private static float finishBf16(FloatVector acc, MemorySegment w, long wRow, float[] x, int xRow, int from, int to) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int c = from; c < to; c++) {
-            sum = Math.fma(bf16At(w, wRow + 2L * c), x[xRow + c], sum);
-        }
-        return sum;
-    }
 }
