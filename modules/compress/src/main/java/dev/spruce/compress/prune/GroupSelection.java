@@ -1,0 +1,38 @@
+package dev.spruce.compress.prune;
+
+import java.util.Arrays;
+
+/**
+ * N:M selection: in each group of {@code m} consecutive columns of a row, prune the {@code n}
+ * lowest scores (torch's {@code topk(largest=False)}; ties go to the lower column, a choice torch
+ * leaves to the implementation).
+ */
+final class GroupSelection {
+
+    private GroupSelection() {
+    }
+
+    /**
+     * Marks pruned, in {@code kept}, the {@code n} lowest of {@code score[offset .. offset + m)};
+     * {@code kept} is indexed like {@code score}, {@code scratch} holds at least {@code m} longs.
+     */
+    static void pruneLowest(float[] score, int offset, int n, int m, boolean[] kept, long[] scratch) {
+        for (int k = 0; k < m; k++) {
+            scratch[k] = SortKeys.of(score[offset + k], k);
+        }
+        Arrays.sort(scratch, 0, m);
+        for (int k = 0; k < n; k++) {
+            kept[offset + SortKeys.index(scratch[k])] = false;
+        }
+    }
+
+    /** Applies {@link #pruneLowest} to every group of every row of a row-major {@code [rows][cols]} score. */
+    static void pruneLowestInEveryGroup(float[] score, int rows, int cols, int n, int m, boolean[] kept) {
+        long[] scratch = new long[m];
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < cols; g += m) {
+                pruneLowest(score, r * cols + g, n, m, kept, scratch);
+            }
+        }
+    }
+}
