@@ -24,6 +24,30 @@ public final class DenseLinear implements Linear {
         this.kernels = kernels;
     }
 
+    /**
+     * A linear over F32 weights held on the heap, row-major {@code [rows][cols]} (pruned or otherwise
+     * rewritten weights); the array is used as is, not copied.
+     */
+    public static DenseLinear ofFloats(String name, float[] weights, int rows, int cols, float[] bias, Kernels kernels) {
+        if (weights.length != rows * cols) {
+            throw new IllegalArgumentException(name + ": " + weights.length + " weights for [" + rows + ", " + cols + "]");
+        }
+        return new DenseLinear(name, new DenseMatrix(java.lang.foreign.MemorySegment.ofArray(weights),
+                dev.spruce.kernels.WeightDtype.F32, rows, cols), bias, kernels);
+    }
+
+    /** The bias, or null. */
+    public float[] bias() {
+        return bias;
+    }
+
+    /** The weights widened to a new row-major float array. */
+    public float[] toFloats() {
+        float[] out = new float[weight.rows() * weight.cols()];
+        kernels.toFloats(weight.dtype(), weight.data(), 0, out, 0, out.length);
+        return out;
+    }
+
     /** The weight matrix. */
     public DenseMatrix weight() {
         return weight;

@@ -27,7 +27,7 @@ public final class LlamaModel implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final Kernels kernels;
     private final DenseMatrix embeddings;
-    private final List<DecoderLayer> layers;
+    private final List<DecoderLayer> layers;  // replaceable one by one (calibration pipelines)
     private final float[] finalNorm;
     private final Linear lmHead;
     private final RopeTable rope;
@@ -38,7 +38,7 @@ public final class LlamaModel implements AutoCloseable {
         this.checkpoint = checkpoint;
         this.kernels = kernels;
         this.embeddings = embeddings;
-        this.layers = layers;
+        this.layers = new java.util.concurrent.CopyOnWriteArrayList<>(layers);
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.rope = RopeTable.create(config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta(),
@@ -113,8 +113,26 @@ public final class LlamaModel implements AutoCloseable {
         return checkpoint;
     }
 
+    /** The decoder blocks (an unmodifiable view; see {@link #replaceLayer}). */
     public List<DecoderLayer> layers() {
-        return layers;
+        return java.util.Collections.unmodifiableList(layers);
+    }
+
+    /**
+     * Swaps block {@code index} for {@code layer} (for example, with pruned in-memory weights), so
+     * later forward passes use it. Shapes must match the config; the mapped checkpoint is untouched.
+     */
+    public void replaceLayer(int index, DecoderLayer layer) {
+        DecoderLayer old = layers.get(index);
+        for (LinearRole r : LinearRole.values()) {
+            Linear a = old.linear(r);
+            Linear b = layer.linear(r);
+            if (a.inFeatures() != b.inFeatures() || a.outFeatures() != b.outFeatures()) {
+                throw new IllegalArgumentException("block " + index + " " + r.module() + ": [" + b.outFeatures() + ", "
+                        + b.inFeatures() + "] does not fit [" + a.outFeatures() + ", " + a.inFeatures() + "]");
+            }
+        }
+        layers.set(index, layer);
     }
 
     /** Token embeddings {@code [vocab][hidden]}. */
