@@ -4,17 +4,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of threads that split one range of work at a time into equal contiguous chunks, the
- * calling thread taking the first. Made for the forward pass, which hands out hundreds of short
- * parallel regions per token: workers spin briefly between regions (a hand-off costs about a
- * microsecond, against tens for an executor) and park when idle.
+ * A fixed set of threads that split one range of work at a time into equal contiguous chunks.
+ * Made for the forward pass, which hands out hundreds of short parallel regions per token: workers
+ * spin briefly between regions (a hand-off costs about a microsecond, against tens for an
+ * executor) and park when idle.
  *
- * <p>Static equal chunks suit the bandwidth-bound matrix kernels, whose rows all cost the same.
- * Regions do not nest, and one region runs at a time: {@link #forRange} is synchronized.
+ * <p>Chunks are claimed, not assigned: the caller and the workers take the next unclaimed chunk
+ * until none is left. Normally each takes one, but when a worker is descheduled (another process
+ * has the core), the caller does its chunk instead of waiting for it. Static equal chunks suit the
+ * bandwidth-bound matrix kernels, whose rows all cost the same. Regions do not nest, and one
+ * region runs at a time: {@link #forRange} is synchronized.
  */
 public final class WorkerPool implements AutoCloseable {
 
-    /** The body of a parallel region: handles {@code [start, end)} as worker {@code worker} (0 = caller). */
+    /** The body of a parallel region: handles {@code [start, end)} as thread {@code worker} (0 = caller). */
     @FunctionalInterface
     public interface RangeTask {
         void run(int start, int end, int worker);
@@ -25,7 +28,8 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger remaining = new AtomicInteger();
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger doneChunks = new AtomicInteger();
     private volatile RangeTask task;
     private volatile int size;
     private volatile int generation;
@@ -76,43 +80,55 @@ public final class WorkerPool implements AutoCloseable {
         this.task = task;
         this.size = n;
         this.failure = null;
-        remaining.set(workers.length);
+        doneChunks.set(0);
+        nextChunk.set(0);   // publishes task and size to any thread that claims a chunk
         generation++;
         for (Worker w : workers) {
             if (w.parked) {
                 LockSupport.unpark(w.thread);
             }
         }
-        Throwable mine = null;
-        try {
-            task.run(0, chunkEnd(n, 0), 0);
-        } catch (Throwable t) {
-            mine = t;
-        }
-        for (int spins = 0; remaining.get() != 0; spins++) {
-            // On an oversubscribed machine the worker may be descheduled: stop burning its core.
+        runChunks(0);
+        for (int spins = 0; doneChunks.get() < threads; spins++) {
+            // A chunk claimed by a worker that lost its core: stop burning ours while it finishes.
             if (spins < SPINS) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();
             }
         }
-        this.task = null;
-        Throwable theirs = failure;
-        if (mine != null || theirs != null) {
-            Throwable first = mine != null ? mine : theirs;
-            if (first instanceof RuntimeException re) {
+        Throwable t = failure;
+        if (t != null) {
+            if (t instanceof RuntimeException re) {
                 throw re;
             }
-            if (first instanceof Error e) {
+            if (t instanceof Error e) {
                 throw e;
             }
-            throw new IllegalStateException(first);
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Claims and runs chunks until none is left. */
+    private void runChunks(int worker) {
+        for (int c; (c = nextChunk.getAndIncrement()) < threads; ) {
+            int n = size;
+            try {
+                int start = chunkEnd(n, c - 1);
+                int end = chunkEnd(n, c);
+                if (start < end) {
+                    task.run(start, end, worker);
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                doneChunks.incrementAndGet();
+            }
         }
     }
 
     private int chunkEnd(int n, int chunk) {
-        return (int) ((long) n * (chunk + 1) / threads);
+        return chunk < 0 ? 0 : (int) ((long) n * (chunk + 1) / threads);
     }
 
     /** Stops the workers; regions already running finish first. */
@@ -157,18 +173,7 @@ public final class WorkerPool implements AutoCloseable {
                     }
                 }
                 seen = g;
-                int n = size;
-                try {
-                    int start = chunkEnd(n, index - 1);
-                    int end = chunkEnd(n, index);
-                    if (start < end) {
-                        task.run(start, end, index);
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    remaining.decrementAndGet();
-                }
+                runChunks(index);
             }
         }
     }
