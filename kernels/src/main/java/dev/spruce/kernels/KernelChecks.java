@@ -68,4 +68,23 @@ final class KernelChecks {
                     + (to - from) + " values needs " + needed);
         }
     }
+
+    /** Throws unless {@code target[t + from .. t + to)} and {@code source[o + from .. o + to)} exist. */
+    static void checkDoubleRange(double[] target, int t, double[] source, int from, int to, int o) {
+        if (from < 0 || to < from || (long) t + to > target.length || t + from < 0) {
+            throw new IndexOutOfBoundsException("target range [" + (t + from) + ", " + (t + to) + ") of " + target.length);
+        }
+        if ((long) o + to > source.length || o + from < 0) {
+            throw new IndexOutOfBoundsException("source range [" + (o + from) + ", " + (o + to) + ") of " + source.length);
+        }
+    }
+
+    /** {@link #checkDoubleRange(double[], int, double[], int, int, int)} for four source offsets. */
+    static void checkDoubleRange(double[] target, int t, double[] source, int from, int to, int o0, int o1, int o2,
+                                 int o3) {
+        checkDoubleRange(target, t, source, from, to, o0);
+        checkDoubleRange(target, t, source, from, to, o1);
+        checkDoubleRange(target, t, source, from, to, o2);
+        checkDoubleRange(target, t, source, from, to, o3);
+    }
 }

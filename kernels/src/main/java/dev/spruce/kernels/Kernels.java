@@ -64,6 +64,22 @@ public interface Kernels {
     void addScaled(WeightDtype dtype, MemorySegment w, long wIndex, float a, float[] out, int outOffset, int length);
 
     /**
+     * For {@code j} in {@code [from, to)}: {@code target[t + j] = fma(c, source[o + j], target[t + j])},
+     * in double: the update of Hessian accumulation and SparseGPT's weight corrections. Lane-wise, so
+     * the twins agree bit for bit.
+     */
+    void addScaled(double[] target, int t, double[] source, int o, double c, int from, int to);
+
+    /**
+     * Four {@link #addScaled(double[], int, double[], int, double, int, int)} folded into one pass:
+     * {@code target[t + j] = fma(c3, s[o3 + j], fma(c2, s[o2 + j], fma(c1, s[o1 + j], fma(c0, s[o0 + j],
+     * target[t + j]))))} with {@code s = source}, so each load and store of the target carries four
+     * fused multiply-adds.
+     */
+    void addScaled4(double[] target, int t, double[] source, int o0, int o1, int o2, int o3,
+                    double c0, double c1, double c2, double c3, int from, int to);
+
+    /**
      * Decode-time matrix × vector: {@code out[r] = dot(w[r, :], x)} for {@code r} in
      * {@code [rowStart, rowEnd)}. {@code x} holds {@code w.cols()} floats from index 0 and
      * {@code out} is indexed by absolute row, so threads can share it and split the rows.

@@ -131,6 +131,30 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void addScaled(double[] target, int t, double[] source, int o, double c, int from, int to) {
+        KernelChecks.checkDoubleRange(target, t, source, from, to, o);
+        for (int j = from; j < to; j++) {
+            target[t + j] = Math.fma(c, source[o + j], target[t + j]);
+        }
+    }
+
+    @Override
+    public void addScaled4(double[] target, int t, double[] source, int o0, int o1, int o2, int o3,
+                           double c0, double c1, double c2, double c3, int from, int to) {
+        KernelChecks.checkDoubleRange(target, t, source, from, to, o0, o1, o2, o3);
+        for (int j = from; j < to; j++) {
+            target[t + j] = addScaled4At(target, t, source, o0, o1, o2, o3, c0, c1, c2, c3, j);
+        }
+    }
+
+    /** One element of {@link #addScaled4}, shared with the SIMD tail. */
+    static double addScaled4At(double[] target, int t, double[] s, int o0, int o1, int o2, int o3,
+                               double c0, double c1, double c2, double c3, int j) {
+        return Math.fma(c3, s[o3 + j], Math.fma(c2, s[o2 + j], Math.fma(c1, s[o1 + j], Math.fma(c0, s[o0 + j],
+                target[t + j]))));
+    }
+
+    @Override
     public void matvec(DenseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.checkMatvec(w, x, out, rowStart, rowEnd);
         for (int r = rowStart; r < rowEnd; r++) {

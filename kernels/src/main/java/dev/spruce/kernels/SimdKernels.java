@@ -113,6 +113,19 @@ final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void addScaled(double[] target, int t, double[] source, int o, double c, int from, int to) {
+        KernelChecks.checkDoubleRange(target, t, source, from, to, o);
+        SimdDoubleKernels.addScaled(target, t, source, o, c, from, to);
+    }
+
+    @Override
+    public void addScaled4(double[] target, int t, double[] source, int o0, int o1, int o2, int o3,
+                           double c0, double c1, double c2, double c3, int from, int to) {
+        KernelChecks.checkDoubleRange(target, t, source, from, to, o0, o1, o2, o3);
+        SimdDoubleKernels.addScaled4(target, t, source, o0, o1, o2, o3, c0, c1, c2, c3, from, to);
+    }
+
+    @Override
     public void matvec(DenseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.checkMatvec(w, x, out, rowStart, rowEnd);
         SimdDenseKernels.matvec(w, x, out, rowStart, rowEnd);

@@ -1,5 +1,6 @@
 package dev.spruce.kernels;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -38,6 +39,13 @@ final class SimdSpecies {
         case 128 -> ShortVector.SPECIES_64;
         case 256 -> ShortVector.SPECIES_128;
         default -> ShortVector.SPECIES_256;
+    };
+
+    /** Doubles at the same width as {@link #FLOAT} (half its lanes): the double-precision kernels. */
+    static final VectorSpecies<Double> DOUBLE = switch (BITS) {
+        case 128 -> DoubleVector.SPECIES_128;
+        case 256 -> DoubleVector.SPECIES_256;
+        default -> DoubleVector.SPECIES_512;
     };
 
     /** Float lanes per vector. */

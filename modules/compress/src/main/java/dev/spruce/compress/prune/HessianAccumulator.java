@@ -1,5 +1,8 @@
 package dev.spruce.compress.prune;
 
+import dev.spruce.kernels.KernelProvider;
+import dev.spruce.kernels.Kernels;
+
 import org.ejml.data.DMatrixRMaj;
 
 /**
@@ -10,7 +13,7 @@ import org.ejml.data.DMatrixRMaj;
  * <p>Work items are blocks of {@value #ROW_BLOCK} rows of H, handed out largest first (the upper
  * triangle makes early blocks longer). Inside an item a {@value #COL_TILE}-wide segment of one H
  * row stays in L1 while {@value #BATCH_CHUNK} input rows stream past it from L2, four input rows per
- * pass so each load and store of H carries four fused multiply-adds ({@link AxpyKernel}).
+ * pass so each load and store of H carries four fused multiply-adds ({@link Kernels#addScaled4}).
  */
 final class HessianAccumulator {
 
@@ -24,7 +27,7 @@ final class HessianAccumulator {
     private final int n;
     private final double[] h;
     private final Parallelism parallelism;
-    private final AxpyKernel kernel = AxpyKernel.get();
+    private final Kernels kernel = KernelProvider.get();
 
     HessianAccumulator(int features, Parallelism parallelism) {
         if ((long) features * features > Integer.MAX_VALUE - 8) {
@@ -85,12 +88,12 @@ final class HessianAccumulator {
             int o1 = o0 + n;
             int o2 = o1 + n;
             int o3 = o2 + n;
-            kernel.axpy4(h, hOff, xs, o0, o1, o2, o3,
+            kernel.addScaled4(h, hOff, xs, o0, o1, o2, o3,
                     scale * xs[o0 + i], scale * xs[o1 + i], scale * xs[o2 + i], scale * xs[o3 + i], j0, j1);
         }
         for (; t < rows; t++) {
             int o = t * n;
-            kernel.axpy(h, hOff, xs, o, scale * xs[o + i], j0, j1);
+            kernel.addScaled(h, hOff, xs, o, scale * xs[o + i], j0, j1);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.spruce.compress.prune;
 
+import dev.spruce.kernels.KernelProvider;
+import dev.spruce.kernels.Kernels;
+
 import java.util.Arrays;
 
 import org.ejml.data.DMatrixRMaj;
@@ -58,7 +61,7 @@ public final class SparseGptPruner implements Pruner {
     /** Columns of the lazy update handled at once: 128 rows of U × 256 doubles = 256 KiB, inside L2. */
     private static final int COL_TILE = 256;
 
-    private static final AxpyKernel KERNEL = AxpyKernel.get();
+    private static final Kernels KERNEL = KernelProvider.get();
 
     private final Options options;
     private final Parallelism parallelism;
@@ -220,7 +223,7 @@ public final class SparseGptPruner implements Pruner {
             double d = u[col * cols + col];
             double e = (value - q) / d;
             if (e != 0) {
-                KERNEL.axpy(w, wo, u, col * cols, -e, col + 1, end);
+                KERNEL.addScaled(w, wo, u, col * cols, -e, col + 1, end);
             }
             w[wo + col] = q;
             err[eo + col - start] = e;
@@ -265,12 +268,12 @@ public final class SparseGptPruner implements Pruner {
                         continue;
                     }
                     int u0 = (start + k) * cols;
-                    KERNEL.axpy4(w, wo, u, u0, u0 + cols, u0 + 2 * cols, u0 + 3 * cols, e0, e1, e2, e3, jt, jEnd);
+                    KERNEL.addScaled4(w, wo, u, u0, u0 + cols, u0 + 2 * cols, u0 + 3 * cols, e0, e1, e2, e3, jt, jEnd);
                 }
                 for (; k < count; k++) {
                     double e = -err[eo + k];
                     if (e != 0) {
-                        KERNEL.axpy(w, wo, u, (start + k) * cols, e, jt, jEnd);
+                        KERNEL.addScaled(w, wo, u, (start + k) * cols, e, jt, jEnd);
                     }
                 }
             }
