@@ -306,13 +306,15 @@ final class SimdKernels implements Kernels {
     /**
      * Four keys per step sharing each query load: four independent dot products give the
      * accumulator chains without splitting a head (64 or 128 floats) into short partial sums.
+     * Heads of a single vector (tiny models: 8 floats at 256 bits) take this path too: over many
+     * positions the reductions pipeline, where a scalar dot is one dependent chain of FMAs per key.
      */
     private static void scores(float[] q, int qOffset, int headDim, KvRows keys, int length, float scale,
                                float[] scores) {
         float[] k = keys.data();
         int stride = keys.stride();
         int t = 0;
-        if (headDim >= 2 * L) {
+        if (headDim >= L) {
             int dEnd = F.loopBound(headDim);
             for (; t + 4 <= length; t += 4) {
                 int k0 = keys.start(t);
@@ -358,7 +360,7 @@ final class SimdKernels implements Kernels {
     private static void weightedSum(int headDim, KvRows values, int length, float[] p, float[] out, int outOffset) {
         float[] v = values.data();
         int d = 0;
-        if (headDim >= 2 * L) {
+        if (headDim >= L) {
             for (; d + 4 * L <= headDim; d += 4 * L) {
                 FloatVector acc0 = FloatVector.zero(F);
                 FloatVector acc1 = FloatVector.zero(F);
