@@ -1,0 +1,32 @@
+package dev.spruce.compress.pipeline;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of a pipeline run.
+ *
+ * @param blocks  per block, what was done
+ * @param weights the pruned weights by tensor name, row-major F32 (the arrays the model now runs on)
+ * @param seconds the whole run
+ */
+public record PipelineResult(List<BlockReport> blocks, Map<String, float[]> weights, double seconds) {
+
+    public PipelineResult {
+        blocks = List.copyOf(blocks);
+        weights = Map.copyOf(weights);
+    }
+
+    /** Zeros over weights of all pruned linears together. */
+    public double sparsity() {
+        double zeros = 0;
+        double weights = 0;
+        for (BlockReport b : blocks) {
+            for (LinearReport l : b.linears()) {
+                zeros += l.sparsity() * l.rows() * (double) l.cols();
+                weights += l.rows() * (double) l.cols();
+            }
+        }
+        return zeros / weights;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.spruce.compress.pipeline;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.spruce.checkpoint.Checkpoint;
+import dev.spruce.checkpoint.CheckpointWriter;
+import dev.spruce.checkpoint.Tensor;
+import dev.spruce.checkpoint.TensorSpec;
+import dev.spruce.checkpoint.WriteProgress;
+import dev.spruce.kernels.FloatFormats;
+
+/**
+ * Writes a pruned checkpoint as DESIGN.md asks: every tensor of the source, in its source dtype
+ * and order, the pruned linears from their float arrays (pruned weights are exact zeros in every
+ * dtype), the config and tokenizer files copied unchanged (no {@code sparsity_config}), plus the
+ * {@code spruce.json} sidecar and the report. Everything goes through {@link CheckpointWriter}, so
+ * an interrupted run leaves nothing that looks complete.
+ */
+public final class PrunedCheckpointWriter {
+
+    /** The sidecar's file name. */
+    public static final String SIDECAR = "spruce.json";
+
+    private PrunedCheckpointWriter() {
+    }
+
+    /**
+     * @param source    the checkpoint the model was loaded from (still open)
+     * @param pruned    replacement weights by tensor name, row-major F32
+     * @param files     extra files to write (the report), name → bytes
+     * @throws IllegalArgumentException when a replacement does not match its tensor's shape
+     */
+    public static void write(Checkpoint source, Map<String, float[]> pruned, Path out, boolean overwrite,
+                             JsonNode sidecar, Map<String, byte[]> files, WriteProgress progress) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (Tensor t : source.tensors().values()) {
+            float[] w = pruned.get(t.name());
+            if (w != null) {
+                if (t.numel() != w.length) {
+                    throw new IllegalArgumentException(t.name() + ": " + w.length + " pruned weights for shape " + t.shape());
+                }
+                switch (t.dtype()) {
+                    case F32, F16, BF16 -> { }
+                    default -> throw new IllegalArgumentException(t.name() + ": cannot write pruned weights as " + t.dtype());
+                }
+            }
+            specs.add(new TensorSpec(t.name(), t.dtype(), t.shape()));
+        }
+        try (CheckpointWriter writer = CheckpointWriter.create(out, overwrite)) {
+            for (Path file : companionFiles(source.directory())) {
+                writer.copyFile(file, file.getFileName().toString());
+            }
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                writer.writeBytes(f.getKey(), f.getValue());
+            }
+            writer.writeJson(SIDECAR, sidecar);
+            writer.writeTensors(specs, (spec, target) -> {
+                float[] w = pruned.get(spec.name());
+                if (w == null) {
+                    MemorySegment.copy(source.tensor(spec.name()).data(), 0, target, 0, spec.byteSize());
+                } else {
+                    fill(w, spec, target);
+                }
+            }, CheckpointWriter.DEFAULT_SHARD_BYTES, progress);
+            writer.commit();
+        }
+    }
+
+    private static void fill(float[] w, TensorSpec spec, MemorySegment target) {
+        switch (spec.dtype()) {
+            case F32 -> MemorySegment.copy(w, 0, target, Tensor.F32, 0, w.length);
+            case BF16 -> {
+                for (int i = 0; i < w.length; i++) {
+                    target.setAtIndex(Tensor.I16, i, FloatFormats.floatToBf16(w[i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < w.length; i++) {
+                    target.setAtIndex(Tensor.I16, i, FloatFormats.floatToF16(w[i]));
+                }
+            }
+            default -> throw new IllegalArgumentException(spec.name() + ": cannot write pruned weights as " + spec.dtype());
+        }
+    }
+
+    /**
+     * The files of a checkpoint directory other than its weights and Spruce's own outputs: the
+     * config, tokenizer files (tokenizer.json, a llama2.c tokenizer .bin), generation config, README.
+     */
+    static List<Path> companionFiles(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                String lower = name.toLowerCase(Locale.ROOT);
+                boolean weights = lower.endsWith(".safetensors") || lower.equals(Checkpoint.INDEX_FILE)
+                        || lower.startsWith("pytorch_model") || lower.endsWith(".pt") || lower.endsWith(".pth")
+                        || lower.endsWith(".ckpt") || lower.endsWith(".gguf") || lower.endsWith(".safetensors.index.json");
+                boolean ours = lower.equals(SIDECAR) || lower.startsWith("prune-report.");
+                if (Files.isRegularFile(p) && !name.startsWith(".") && !weights && !ours) {
+                    out.add(p);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+}
