@@ -15,6 +15,11 @@ final class Defaults {
         return home != null ? Path.of(home) : Path.of("").toAbsolutePath();
     }
 
+    /** The shared corpora folder, {@code ../shared/corpora} beside the checkout. */
+    static Path corpora() {
+        return home().toAbsolutePath().normalize().resolveSibling("shared").resolve("corpora");
+    }
+
     /** The default model directory, or a clear error when the shared data is not there. */
     static Path model() throws UserInputException {
         Path p = home().toAbsolutePath().normalize().resolveSibling("shared").resolve("models/stories260K-hf");

@@ -64,8 +64,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Protocol p = Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
-        Path text = corpus != null ? corpus : p.corpusIn(Defaults.home().toAbsolutePath().normalize()
-                .resolveSibling("shared").resolve("corpora"));
+        Path text = corpus != null ? corpus : p.corpusIn(Defaults.corpora());
         if (!Files.isRegularFile(text)) {
             throw new UserInputException(text + ": evaluation text not found; pass --corpus FILE");
         }
@@ -84,8 +83,7 @@ final class EvalCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(text + ": " + e.getMessage());
             }
-            EvalWindows w = limit == null || limit >= all.windows().size() ? all
-                    : new EvalWindows(all.protocol(), all.seqlen(), all.windows().subList(0, limit), all.streamTokens());
+            EvalWindows w = limit == null ? all : all.first(limit);
             EvalResult r;
             try (ProgressBar bar = ProgressBar.counting(spec.commandLine().getErr(), "eval " + protocol, common.quiet || json,
                     "windows")) {

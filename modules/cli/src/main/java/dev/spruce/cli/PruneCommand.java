@@ -188,7 +188,7 @@ final class PruneCommand implements Callable<Integer> {
         Path modelDir = modelOptions.modelDir();
         checkOutput(modelDir);
         Path corporaDir = corpora != null ? corpora
-                : Defaults.home().toAbsolutePath().normalize().resolveSibling("shared").resolve("corpora");
+                : Defaults.corpora();
 
         try (Engine engine = modelOptions.open()) {
             JsonNode sourceSidecar = readSidecar(modelDir);
@@ -423,8 +423,7 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(text + ": " + e.getMessage());
         }
-        return evalLimit == null || evalLimit >= all.windows().size() ? all
-                : new EvalWindows(all.protocol(), all.seqlen(), all.windows().subList(0, evalLimit), all.streamTokens());
+        return evalLimit == null ? all : all.first(evalLimit);
     }
 
     private double perplexity(Engine engine, EvalWindows w, String label, PrintWriter err) {

@@ -29,6 +29,11 @@ public record EvalWindows(String protocol, int seqlen, List<int[]> windows, long
         return new EvalWindows(protocol, seqlen, List.of(windows), stream.length);
     }
 
+    /** The first {@code n} windows only (all of them when there are no more than {@code n}). */
+    public EvalWindows first(int n) {
+        return n >= windows.size() ? this : new EvalWindows(protocol, seqlen, windows.subList(0, n), streamTokens);
+    }
+
     /** Next-token predictions scored: {@code seqlen - 1} per window. */
     public long predictions() {
         return (long) windows.size() * (seqlen - 1);

@@ -63,7 +63,7 @@ class TsProtocolTest {
 
     private static double perplexity(Path model, int windows) throws IOException {
         EvalWindows all = windows(Llama2cTokenizer.read(SharedData.tok512()));
-        EvalWindows w = new EvalWindows(all.protocol(), all.seqlen(), all.windows().subList(0, windows), all.streamTokens());
+        EvalWindows w = all.first(windows);
         try (LlamaModel m = LlamaModel.load(model, KernelProvider.get()); WorkerPool pool = WorkerPool.create(2)) {
             EvalResult r = new PerplexityEvaluator(new Transformer(m, pool), KvCacheType.F32, 64).evaluate(w, null);
             assertEquals(windows, r.windows());

@@ -68,7 +68,9 @@ public final class Session implements AutoCloseable {
                     + " tokens; the context holds " + maxPositions());
         }
         float[] logits = new float[allLogits ? count * vocab : vocab];
-        float[] chunkLogits = allLogits ? new float[activations.capacity * vocab] : logits;
+        // One chunk (every decode step, most eval calls) writes its logits straight into the result.
+        float[] chunkLogits = !allLogits || count <= activations.capacity ? logits
+                : new float[activations.capacity * vocab];
         int layers = transformer.model().layers().size();
         for (int done = 0; done < count; ) {
             int batch = Math.min(activations.capacity, count - done);
@@ -79,7 +81,9 @@ public final class Session implements AutoCloseable {
             boolean last = done + batch == count;
             if (allLogits) {
                 transformer.head(activations, batch, true, chunkLogits);
-                System.arraycopy(chunkLogits, 0, logits, done * vocab, batch * vocab);
+                if (chunkLogits != logits) {
+                    System.arraycopy(chunkLogits, 0, logits, done * vocab, batch * vocab);
+                }
             } else if (last) {
                 transformer.head(activations, batch, false, logits);
             }
