@@ -91,9 +91,19 @@ final class PruneCommand implements Callable<Integer> {
 
         @Option(names = "--pattern", paramLabel = "N:M", required = true,
                 description = "Semi-structured: zero N of every M consecutive weights along the input dimension"
-                        + " (2:4, 4:8); every linear's input width must be a multiple of M.")
+                        + " (2:4, 4:8); every linear's input width must be a multiple of M, unless"
+                        + " --partial-groups says otherwise.")
         String pattern;
     }
+
+    enum PartialGroupsName { refuse, dense, prune }
+
+    @Option(names = "--partial-groups", paramLabel = "MODE", defaultValue = "refuse",
+            description = "With --pattern N:M, a linear whose input width is not a multiple of M ends each row"
+                    + " with a narrower group. refuse: stop with an error naming it (no N:M kernel takes it);"
+                    + " dense: leave that group dense; prune: prune its N lowest scores, all of it when it is"
+                    + " N wide or less (what the Wanda and SparseGPT reference code does). Default: ${DEFAULT-VALUE}.")
+    PartialGroupsName partialGroups;
 
     @Option(names = "--method", required = true, paramLabel = "NAME",
             description = "magnitude (|W| per matrix, no calibration needed), wanda (|W|·||X|| per output row) or"
@@ -198,7 +208,9 @@ final class PruneCommand implements Callable<Integer> {
             try {
                 pruner.validate();
             } catch (IllegalArgumentException e) {
-                throw new UserInputException(e.getMessage());
+                String hint = options.pattern() instanceof SparsityPattern.NM
+                        && e.getMessage().contains("multiple of") ? " (--partial-groups dense|prune to prune it anyway)" : "";
+                throw new UserInputException(e.getMessage() + hint);
             }
             EvalWindows evalWindows = eval == null ? null : evalWindows(engine, corporaDir);
             double before = evalWindows == null ? Double.NaN : perplexity(engine, evalWindows, "eval dense", err);
@@ -264,6 +276,13 @@ final class PruneCommand implements Callable<Integer> {
                 pattern = new SparsityPattern.Unstructured(s);
             } else {
                 pattern = SparsityPattern.parse(target.pattern);
+                if (pattern instanceof SparsityPattern.NM nm) {
+                    pattern = nm.withPartial(switch (partialGroups) {
+                        case refuse -> SparsityPattern.PartialGroup.REFUSE;
+                        case dense -> SparsityPattern.PartialGroup.DENSE;
+                        case prune -> SparsityPattern.PartialGroup.PRUNE_LOWEST;
+                    });
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());

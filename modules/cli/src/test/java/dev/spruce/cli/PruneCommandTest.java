@@ -109,7 +109,7 @@ class PruneCommandTest {
         assertOneLineError(prune("--method", "wanda", "--pattern", "4:4", "--out", out.toString()),
                 ExitCode.BAD_INPUT, "1 ≤ n < m");
         assertOneLineError(prune("--method", "wanda", "--pattern", "4:8", "--out", out.toString()),
-                ExitCode.BAD_INPUT, "multiple of 8");
+                ExitCode.BAD_INPUT, "--partial-groups dense|prune");
         assertOneLineError(prune("--method", "wanda", "--sparsity", "0.5", "--nsamples", "2000", "--seqlen", "512",
                 "--out", out.toString()), ExitCode.BAD_INPUT, "more than the calibration text");
         assertOneLineError(prune("--method", "wanda", "--sparsity", "0.5", "--pattern", "2:4", "--out", out.toString()),
@@ -132,7 +132,8 @@ class PruneCommandTest {
         Result r = run("prune", "--help");
         assertEquals(0, r.code());
         for (String flag : new String[] {"--method", "--sparsity", "--pattern", "--dsnot", "--dsnot-mode", "--calib",
-                "--nsamples", "--seqlen", "--seed", "--windows", "--plan", "--eval", "--out", "--force", "Memory"}) {
+                "--nsamples", "--seqlen", "--seed", "--windows", "--plan", "--eval", "--out", "--force", "--partial-groups",
+                "Memory"}) {
             assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
         }
     }

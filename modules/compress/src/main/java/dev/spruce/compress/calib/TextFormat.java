@@ -51,7 +51,11 @@ public enum TextFormat {
         throw new IllegalArgumentException("unknown text format '" + id + "'; known: jsonl-gz, jsonl, tinystories, text");
     }
 
-    /** The format a file name suggests: {@code .json.gz}/{@code .jsonl.gz}, {@code .json}/{@code .jsonl}, else plain text. */
+    /**
+     * The format of {@code file}: by name for {@code .json.gz}/{@code .jsonl.gz} and
+     * {@code .json}/{@code .jsonl}; otherwise TinyStories when a line of its first megabyte is
+     * {@code <|endoftext|>}, else plain text (also when it cannot be read: reading it later says why).
+     */
     public static TextFormat guess(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".jsonl.gz") || name.endsWith(".json.gz")) {
@@ -60,7 +64,24 @@ public enum TextFormat {
         if (name.endsWith(".jsonl") || name.endsWith(".json")) {
             return JSONL;
         }
-        return TEXT;
+        return hasStorySeparator(file) ? TINYSTORIES : TEXT;
+    }
+
+    private static boolean hasStorySeparator(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            String head = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
+            for (String line : head.split("\n")) {
+                if (line.strip().equals(CorpusFiles.END_OF_TEXT)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The non-empty documents of {@code file}, in order. */

@@ -26,12 +26,17 @@ final class GroupSelection {
         }
     }
 
-    /** Applies {@link #pruneLowest} to every group of every row of a row-major {@code [rows][cols]} score. */
-    static void pruneLowestInEveryGroup(float[] score, int rows, int cols, int n, int m, boolean[] kept) {
+    /**
+     * Applies {@link #pruneLowest} to every group of every row of a row-major {@code [rows][cols]}
+     * score; a last group narrower than {@code m} prunes {@link SparsityPattern.NM#prunedIn} of its weights.
+     */
+    static void pruneLowestInEveryGroup(float[] score, int rows, int cols, SparsityPattern.NM pattern, boolean[] kept) {
+        int m = pattern.m();
         long[] scratch = new long[m];
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < cols; g += m) {
-                pruneLowest(score, r * cols + g, n, m, kept, scratch);
+                int width = Math.min(m, cols - g);
+                pruneLowest(score, r * cols + g, pattern.prunedIn(width), width, kept, scratch);
             }
         }
     }

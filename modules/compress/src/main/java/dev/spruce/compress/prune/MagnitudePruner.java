@@ -37,7 +37,7 @@ public final class MagnitudePruner implements Pruner {
                     kept[i] = !(magnitude[i] <= threshold);
                 }
             }
-            case SparsityPattern.NM nm -> GroupSelection.pruneLowestInEveryGroup(magnitude, rows, cols, nm.n(), nm.m(), kept);
+            case SparsityPattern.NM nm -> GroupSelection.pruneLowestInEveryGroup(magnitude, rows, cols, nm, kept);
         }
         Matrices.applyMask(weights, kept);
         return new PruneResult(rows, cols, kept);

@@ -215,8 +215,9 @@ public final class SparseGptPruner implements Pruner {
         int wo = r * cols;
         int eo = r * blockSize;
         for (int col = start; col < end; col++) {
-            if (pattern instanceof SparsityPattern.NM(int n, int m) && (col - start) % m == 0) {
-                pruneLowestOfGroup(w, u, kept, cols, wo, col, n, m);
+            if (pattern instanceof SparsityPattern.NM nm && (col - start) % nm.m() == 0) {
+                int width = Math.min(nm.m(), cols - col);
+                pruneLowestOfGroup(w, u, kept, cols, wo, col, nm.prunedIn(width), width);
             }
             double value = w[wo + col];
             double q = kept[wo + col] ? value : 0.0;

@@ -60,15 +60,46 @@ public sealed interface SparsityPattern {
     }
 
     /**
+     * What N:M does with the last group of a row whose input width is not a multiple of {@code m}
+     * (stories260K's {@code down_proj} has 172 columns: 4:8 leaves a group of 4).
+     */
+    enum PartialGroup {
+        /** Refuse the matrix (the default: no hardware N:M layout has such a group). */
+        REFUSE,
+        /** Leave the partial group's weights dense. */
+        DENSE,
+        /**
+         * Prune its {@code n} lowest scores, all of them when it is {@code n} wide or narrower: what
+         * the Wanda and SparseGPT reference code does ({@code topk} over a slice that runs off the end).
+         */
+        PRUNE_LOWEST
+    }
+
+    /**
      * Zero exactly {@code n} of every {@code m} consecutive weights of each row (Wanda's
      * {@code prune_n:prune_m}: 2:4 zeros 2 weights in each group of 4 input columns).
+     *
+     * @param partial what to do with a last group narrower than {@code m}
      */
-    record NM(int n, int m) implements SparsityPattern {
+    record NM(int n, int m, PartialGroup partial) implements SparsityPattern {
 
         public NM {
             if (m < 2 || n < 1 || n >= m) {
                 throw new IllegalArgumentException("N:M sparsity needs 1 ≤ n < m (n zeros per m weights), got " + n + ":" + m);
             }
+            if (partial == null) {
+                throw new IllegalArgumentException("partial group policy is null");
+            }
+        }
+
+        /** {@code n:m}, refusing matrices whose width is not a multiple of {@code m}. */
+        public NM(int n, int m) {
+            this(n, m, PartialGroup.REFUSE);
+        }
+
+        /** The same {@code n:m} with another policy for partial groups. */
+        public NM withPartial(PartialGroup policy) {
+            return new NM(n, m, policy);
         }
 
         @Override
@@ -76,10 +107,22 @@ public sealed interface SparsityPattern {
             return (double) n / m;
         }
 
+        /** Weights to prune in a group of {@code width ≤ m} columns. */
+        public int prunedIn(int width) {
+            if (width == m) {
+                return n;
+            }
+            return switch (partial) {
+                case REFUSE -> throw new IllegalStateException(this + " cannot prune a group of " + width);
+                case DENSE -> 0;
+                case PRUNE_LOWEST -> Math.min(n, width);
+            };
+        }
+
         @Override
         public void requireFits(int rows, int cols) {
             Matrices.requirePositiveShape(rows, cols);
-            if (cols % m != 0) {
+            if (cols % m != 0 && partial == PartialGroup.REFUSE) {
                 throw new IllegalArgumentException(n + ":" + m + " sparsity needs the input dimension to be a multiple of "
                         + m + ", but the matrix has " + cols + " columns");
             }
@@ -87,7 +130,11 @@ public sealed interface SparsityPattern {
 
         @Override
         public String toString() {
-            return n + ":" + m;
+            return switch (partial) {
+                case REFUSE -> n + ":" + m;
+                case DENSE -> n + ":" + m + " (partial groups dense)";
+                case PRUNE_LOWEST -> n + ":" + m + " (partial groups pruned lowest)";
+            };
         }
     }
 }

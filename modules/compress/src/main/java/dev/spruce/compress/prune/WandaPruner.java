@@ -55,7 +55,7 @@ public final class WandaPruner implements Pruner {
         boolean[] kept = new boolean[weights.length];
         Arrays.fill(kept, true);
         switch (pattern) {
-            case SparsityPattern.NM nm -> GroupSelection.pruneLowestInEveryGroup(score, rows, cols, nm.n(), nm.m(), kept);
+            case SparsityPattern.NM nm -> GroupSelection.pruneLowestInEveryGroup(score, rows, cols, nm, kept);
             case SparsityPattern.Unstructured u when variant -> pruneByCumulativeScore(score, rows, cols, u.sparsity(), kept);
             case SparsityPattern.Unstructured u -> pruneLowestPerRow(score, rows, cols, (int) (cols * u.sparsity()), kept);
         }

@@ -62,6 +62,10 @@ class CalibrationDataTest {
         assertEquals(List.of("One story.", "Two\nlines."), TextFormat.TINYSTORIES.documents(fixture("stories.txt")));
         assertEquals(TextFormat.JSONL_GZ, TextFormat.guess(Path.of("c4-train.00000-of-01024.json.gz")));
         assertEquals(TextFormat.TEXT, TextFormat.guess(Path.of("wiki.train.raw")));
+        assertEquals(TextFormat.TINYSTORIES, TextFormat.guess(fixture("stories.txt")), "by its <|endoftext|> lines");
+        Path plain = dir.resolve("notes.txt");
+        Files.writeString(plain, "A text that mentions <|endoftext|> inside a line only.\n");
+        assertEquals(TextFormat.TEXT, TextFormat.guess(plain));
 
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\": \"ok\"}\n{\"txt\": 1}\n");

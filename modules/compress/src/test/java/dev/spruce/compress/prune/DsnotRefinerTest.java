@@ -52,6 +52,21 @@ class DsnotRefinerTest {
     }
 
     @Test
+    void aRowStopsWhenNoKeptWeightCanBePrunedWithoutRaisingTheError() {
+        // contributions 2w = [0.5, 0.4, 0.3, -0.1 | -0.01, 0.6, 0.7, 0.8]; pruned {0..3}: ε = 1.1.
+        // Cycle 1: grow col 0 (0.5), prune col 4 (-0.01, the only kept negative): ε' = 0.59.
+        // Cycle 2 would grow col 1 (0.4) and prune a positive weight (col 7, 0.8), raising ε to 0.99
+        // with its sign unchanged: the row stops instead (the literal reference loop swaps).
+        float[] w = {0.25f, 0.2f, 0.15f, -0.05f, -0.005f, 0.3f, 0.35f, 0.4f};
+        for (DsnotRefiner.Options options : new DsnotRefiner.Options[] {DsnotRefiner.Options.DEFAULT,
+                DsnotRefiner.Options.AS_REFERENCE_RUNS}) {
+            PruneResult result = new DsnotRefiner(options, Parallelism.SERIAL).refine(w.clone(), 1, 8,
+                    keptExcept(8, 0, 1, 2, 3), new SparsityPattern.Unstructured(0.5), flatStatistics(8));
+            assertArrayEquals(keptExcept(8, 1, 2, 3, 4), result.kept(), options.toString());
+        }
+    }
+
+    @Test
     void signFlipStopsTheRowByDefaultButNotAsTheReferenceRuns() {
         // contributions 2w = [1.6, -0.64, 0.4, 0.7, -1.8, 0.04]; Wanda prunes {5, 2, 1}: ε = -0.2.
         // The first swap (grow col 1, -0.64; prune col 3, 0.7) gives ε' = 1.14: the sign flips.
@@ -171,7 +186,7 @@ class DsnotRefinerTest {
                     PruneResult refined = new DsnotRefiner(DsnotRefiner.Options.DEFAULT, new Parallelism(pool, 2))
                             .refine(refinedWeights, rows, cols, initial.kept(), pattern, stats);
                     assertArrayEquals(initial.prunedPerRow(), refined.prunedPerRow());
-                    if (pattern instanceof SparsityPattern.NM(int n, int m)) {
+                    if (pattern instanceof SparsityPattern.NM(int n, int m, var partial)) {
                         NmAssertions.assertEveryGroup(refined, n, m);
                     }
                     double before = TestData.reconstructionError(w, initialWeights, rows, cols, x, tokens);

@@ -108,7 +108,7 @@ class SparseGptPrunerTest {
                     String label = cols + " cols, " + pattern + ": SparseGPT " + eSparseGpt + ", Wanda " + eWanda
                             + ", magnitude " + eMagnitude;
                     assertTrue(eSparseGpt < eWanda && eSparseGpt < eMagnitude, label);
-                    if (pattern instanceof SparsityPattern.NM(int n, int m)) {
+                    if (pattern instanceof SparsityPattern.NM(int n, int m, var partial)) {
                         NmAssertions.assertEveryGroup(result, n, m);
                     } else {
                         // per block ⌊numel·s⌋ + 1 (plus ties), as the reference's ≤ threshold
