@@ -38,6 +38,7 @@ import dev.spruce.compress.pipeline.PipelineResult;
 import dev.spruce.compress.pipeline.PruneMethod;
 import dev.spruce.compress.pipeline.PruneReport;
 import dev.spruce.compress.pipeline.PrunedCheckpointWriter;
+import dev.spruce.compress.pipeline.WeightSpill;
 import dev.spruce.compress.prune.DsnotRefiner;
 import dev.spruce.compress.prune.Parallelism;
 import dev.spruce.compress.prune.SparsityPattern;
@@ -221,43 +222,46 @@ final class PruneCommand implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             }) : null;
-            PipelineResult result;
-            try (ProgressBar bar = ProgressBar.counting(err, "prune", common.quiet, "window passes")) {
-                Parallelism parallelism = executor == null ? Parallelism.SERIAL : new Parallelism(executor, threads);
-                result = new LayerwisePruner(engine.transformer(), options, parallelism)
-                        .run(c.windows(), (done, total, what) -> {
-                            bar.suffix(", " + what);
-                            bar.update(done, total, what);
-                        });
-            } finally {
-                if (executor != null) {
-                    executor.shutdownNow();
+            // pruned blocks wait in a spill file next to the output, in their source dtype
+            try (WeightSpill spill = WeightSpill.create(output.out.toAbsolutePath().getParent())) {
+                PipelineResult result;
+                try (ProgressBar bar = ProgressBar.counting(err, "prune", common.quiet, "window passes")) {
+                    Parallelism parallelism = executor == null ? Parallelism.SERIAL : new Parallelism(executor, threads);
+                    result = new LayerwisePruner(engine.transformer(), options, parallelism)
+                            .run(c.windows(), spill, (done, total, what) -> {
+                                bar.suffix(", " + what);
+                                bar.update(done, total, what);
+                            });
+                } finally {
+                    if (executor != null) {
+                        executor.shutdownNow();
+                    }
                 }
-            }
 
-            PerplexityInfo ppl = null;
-            if (evalWindows != null) {
-                double after = perplexity(engine, evalWindows, "eval pruned", err);
-                ppl = new PerplexityInfo(eval.name(), evalWindows.windows().size(), evalWindows.seqlen(),
-                        evalLimit == null, before, after);
+                PerplexityInfo ppl = null;
+                if (evalWindows != null) {
+                    double after = perplexity(engine, evalWindows, "eval pruned", err);
+                    ppl = new PerplexityInfo(eval.name(), evalWindows.windows().size(), evalWindows.seqlen(),
+                            evalLimit == null, before, after);
+                }
+                Map<String, String> versions = new LinkedHashMap<>();
+                versions.put("spruce", Versions.spruce());
+                versions.put("java", Runtime.version().toString());
+                PruneReport report = new PruneReport(modelDir.toAbsolutePath().normalize().toString(), sourceSidecar, options,
+                        c.info(), result, ppl, versions);
+                ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                Map<String, byte[]> files = new LinkedHashMap<>();
+                String markdown = report.markdown();
+                files.put("prune-report.md", markdown.getBytes(StandardCharsets.UTF_8));
+                files.put("prune-report.json", json.writeValueAsBytes(report.json()));
+                try (ProgressBar bar = new ProgressBar(err, "write", common.quiet)) {
+                    PrunedCheckpointWriter.write(engine.model().checkpoint(), result.weights(), output.out, output.force,
+                            report.sidecar(), files, bar);
+                }
+                out.print(markdown);
+                out.printf(Locale.ROOT, "%nwrote %s%n", output.out);
+                out.flush();
             }
-            Map<String, String> versions = new LinkedHashMap<>();
-            versions.put("spruce", Versions.spruce());
-            versions.put("java", Runtime.version().toString());
-            PruneReport report = new PruneReport(modelDir.toAbsolutePath().normalize().toString(), sourceSidecar, options,
-                    c.info(), result, ppl, versions);
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            Map<String, byte[]> files = new LinkedHashMap<>();
-            String markdown = report.markdown();
-            files.put("prune-report.md", markdown.getBytes(StandardCharsets.UTF_8));
-            files.put("prune-report.json", json.writeValueAsBytes(report.json()));
-            try (ProgressBar bar = new ProgressBar(err, "write", common.quiet)) {
-                PrunedCheckpointWriter.write(engine.model().checkpoint(), result.weights(), output.out, output.force,
-                        report.sidecar(), files, bar);
-            }
-            out.print(markdown);
-            out.printf(Locale.ROOT, "%nwrote %s%n", output.out);
-            out.flush();
         }
         return ExitCode.OK;
     }

@@ -1,5 +1,7 @@
 package dev.spruce.compress.pipeline;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -16,6 +18,7 @@ import dev.spruce.compress.prune.PruneResult;
 import dev.spruce.compress.prune.Pruner;
 import dev.spruce.compress.prune.SparsityPattern;
 import dev.spruce.compress.prune.SparsityPlan;
+import dev.spruce.kernels.DenseMatrix;
 import dev.spruce.model.DecoderLayer;
 import dev.spruce.model.DenseLinear;
 import dev.spruce.model.Linear;
@@ -42,7 +45,8 @@ import dev.spruce.model.WorkerPool;
  * <p>Memory: the residual stream of every window ({@code nsamples × seqlen × hidden} floats, held
  * once and overwritten block by block), one block's statistics (with SparseGPT, a
  * {@code features²} double Hessian for each of the four distinct inputs), scratch activations for
- * {@code chunk} tokens, and the pruned weights of the blocks done so far as heap floats.
+ * {@code chunk} tokens, and one block's weights as heap floats while it is pruned. Pruned blocks
+ * go to a {@link WeightSpill} in their source dtype and run from its mapping.
  */
 public final class LayerwisePruner {
 
@@ -95,9 +99,11 @@ public final class LayerwisePruner {
      * Prunes every block of the model on {@code windows} (token ids, all of the same length, each
      * run from position 0).
      *
+     * @param spill    where the pruned weights go (the model runs on them from there; keep it open
+     *                 while the model or the result is used)
      * @param progress told how many window passes of all are done ({@code what} names the block)
      */
-    public PipelineResult run(int[][] windows, WriteProgress progress) {
+    public PipelineResult run(int[][] windows, WeightSpill spill, WriteProgress progress) {
         validate();
         if (windows.length == 0) {
             throw new IllegalArgumentException("no calibration windows");
@@ -128,7 +134,7 @@ public final class LayerwisePruner {
 
         runner.embedAll();
         List<BlockReport> blocks = new ArrayList<>();
-        Map<String, float[]> weights = new LinkedHashMap<>();
+        Map<String, DenseMatrix> weights = new LinkedHashMap<>();
         for (int layer = 0; layer < layers; layer++) {
             long blockStart = System.nanoTime();
             SparsityPattern pattern = plan == null ? options.pattern() : plan.pattern(layer);
@@ -147,7 +153,12 @@ public final class LayerwisePruner {
                 seconds.put(role, (System.nanoTime() - t0) / 1e9);
             }
             stats = null; // the Hessians can be large: let them go before the second pass
-            DecoderLayer sparse = withWeights(dense, pruned);
+            EnumMap<LinearRole, Double> sparsity = new EnumMap<>(LinearRole.class);
+            for (LinearRole role : LinearRole.values()) {
+                sparsity.put(role, zeroFraction(pruned.get(role)));
+            }
+            DecoderLayer sparse = withWeights(dense, spill(spill, dense, pruned));
+            pruned = null;
             model.replaceLayer(layer, sparse);
 
             ErrorObserver errors = new ErrorObserver(layer, dense, sparse, runner);
@@ -156,10 +167,9 @@ public final class LayerwisePruner {
             List<LinearReport> linears = new ArrayList<>();
             for (LinearRole role : LinearRole.values()) {
                 Linear l = dense.linear(role);
-                float[] w = pruned.get(role);
-                weights.put(l.name(), w);
+                weights.put(l.name(), ((DenseLinear) sparse.linear(role)).weight());
                 linears.add(new LinearReport(layer, role, l.name(), l.outFeatures(), l.inFeatures(), pattern.toString(),
-                        zeroFraction(w), errors.relativeError(role), dsnotApplies(role), seconds.get(role)));
+                        sparsity.get(role), errors.relativeError(role), dsnotApplies(role), seconds.get(role)));
             }
             blocks.add(new BlockReport(layer, pattern.sparsity(), ratios == null ? Double.NaN : ratios[layer], linears,
                     (System.nanoTime() - blockStart) / 1e9));
@@ -187,12 +197,26 @@ public final class LayerwisePruner {
         return dense;
     }
 
-    private DecoderLayer withWeights(DecoderLayer dense, Map<LinearRole, float[]> pruned) {
+    /** Each pruned matrix into the spill, in its source dtype. */
+    private static Map<LinearRole, DenseMatrix> spill(WeightSpill spill, DecoderLayer dense,
+                                                      Map<LinearRole, float[]> pruned) {
+        EnumMap<LinearRole, DenseMatrix> out = new EnumMap<>(LinearRole.class);
+        for (LinearRole role : LinearRole.values()) {
+            DenseLinear d = (DenseLinear) dense.linear(role);
+            try {
+                out.put(role, spill.put(d.name(), pruned.get(role), d.weight().dtype(), d.outFeatures(), d.inFeatures()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot spill " + d.name() + " to " + spill.file(), e);
+            }
+        }
+        return out;
+    }
+
+    private DecoderLayer withWeights(DecoderLayer dense, Map<LinearRole, DenseMatrix> pruned) {
         EnumMap<LinearRole, Linear> l = new EnumMap<>(LinearRole.class);
         for (LinearRole role : LinearRole.values()) {
             DenseLinear d = (DenseLinear) dense.linear(role);
-            l.put(role, DenseLinear.ofFloats(d.name(), pruned.get(role), d.outFeatures(), d.inFeatures(), d.bias(),
-                    model.kernels()));
+            l.put(role, new DenseLinear(d.name(), pruned.get(role), d.bias(), model.kernels()));
         }
         return new DecoderLayer(dense.inputNorm(), l.get(LinearRole.Q), l.get(LinearRole.K), l.get(LinearRole.V),
                 l.get(LinearRole.O), dense.postAttentionNorm(), l.get(LinearRole.GATE), l.get(LinearRole.UP),

@@ -3,18 +3,27 @@ package dev.spruce.compress.pipeline;
 import java.util.List;
 import java.util.Map;
 
+import dev.spruce.kernels.DenseMatrix;
+
 /**
  * The outcome of a pipeline run.
  *
  * @param blocks  per block, what was done
- * @param weights the pruned weights by tensor name, row-major F32 (the arrays the model now runs on)
+ * @param weights the pruned weights by tensor name, in their source dtype, mapped from the
+ *                {@link WeightSpill} the model now runs on
  * @param seconds the whole run
  */
-public record PipelineResult(List<BlockReport> blocks, Map<String, float[]> weights, double seconds) {
+public record PipelineResult(List<BlockReport> blocks, Map<String, DenseMatrix> weights, double seconds) {
 
     public PipelineResult {
         blocks = List.copyOf(blocks);
         weights = Map.copyOf(weights);
+    }
+
+    /** The pruned weights of {@code tensor} widened to floats, or null when it was not pruned. */
+    public float[] floats(String tensor) {
+        DenseMatrix m = weights.get(tensor);
+        return m == null ? null : WeightSpill.toFloats(m);
     }
 
     /** Zeros over weights of all pruned linears together. */

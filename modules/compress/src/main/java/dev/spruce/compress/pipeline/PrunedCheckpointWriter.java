@@ -17,12 +17,12 @@ import dev.spruce.checkpoint.CheckpointWriter;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.TensorSpec;
 import dev.spruce.checkpoint.WriteProgress;
-import dev.spruce.kernels.FloatFormats;
+import dev.spruce.kernels.DenseMatrix;
 
 /**
  * Writes a pruned checkpoint as DESIGN.md asks: every tensor of the source, in its source dtype
- * and order, the pruned linears from their float arrays (pruned weights are exact zeros in every
- * dtype), the config and tokenizer files copied unchanged (no {@code sparsity_config}), plus the
+ * and order, the pruned linears from the pipeline's {@link WeightSpill} (already in the source
+ * dtype; pruned weights are exact zeros in every dtype), the config and tokenizer files copied unchanged (no {@code sparsity_config}), plus the
  * {@code spruce.json} sidecar and the report. Everything goes through {@link CheckpointWriter}, so
  * an interrupted run leaves nothing that looks complete.
  */
@@ -36,22 +36,23 @@ public final class PrunedCheckpointWriter {
 
     /**
      * @param source    the checkpoint the model was loaded from (still open)
-     * @param pruned    replacement weights by tensor name, row-major F32
+     * @param pruned    replacement weights by tensor name, in the tensor's dtype
      * @param files     extra files to write (the report), name → bytes
      * @throws IllegalArgumentException when a replacement does not match its tensor's shape
      */
-    public static void write(Checkpoint source, Map<String, float[]> pruned, Path out, boolean overwrite,
+    public static void write(Checkpoint source, Map<String, DenseMatrix> pruned, Path out, boolean overwrite,
                              JsonNode sidecar, Map<String, byte[]> files, WriteProgress progress) throws IOException {
         List<TensorSpec> specs = new ArrayList<>();
         for (Tensor t : source.tensors().values()) {
-            float[] w = pruned.get(t.name());
+            DenseMatrix w = pruned.get(t.name());
             if (w != null) {
-                if (t.numel() != w.length) {
-                    throw new IllegalArgumentException(t.name() + ": " + w.length + " pruned weights for shape " + t.shape());
+                if (t.numel() != (long) w.rows() * w.cols()) {
+                    throw new IllegalArgumentException(t.name() + ": [" + w.rows() + ", " + w.cols()
+                            + "] pruned weights for shape " + t.shape());
                 }
-                switch (t.dtype()) {
-                    case F32, F16, BF16 -> { }
-                    default -> throw new IllegalArgumentException(t.name() + ": cannot write pruned weights as " + t.dtype());
+                if (!t.dtype().name().equals(w.dtype().name())) {
+                    throw new IllegalArgumentException(t.name() + ": pruned weights are " + w.dtype() + ", the tensor "
+                            + t.dtype());
                 }
             }
             specs.add(new TensorSpec(t.name(), t.dtype(), t.shape()));
@@ -65,31 +66,11 @@ public final class PrunedCheckpointWriter {
             }
             writer.writeJson(SIDECAR, sidecar);
             writer.writeTensors(specs, (spec, target) -> {
-                float[] w = pruned.get(spec.name());
-                if (w == null) {
-                    MemorySegment.copy(source.tensor(spec.name()).data(), 0, target, 0, spec.byteSize());
-                } else {
-                    fill(w, spec, target);
-                }
+                DenseMatrix w = pruned.get(spec.name());
+                MemorySegment from = w == null ? source.tensor(spec.name()).data() : w.data();
+                MemorySegment.copy(from, 0, target, 0, spec.byteSize());
             }, CheckpointWriter.DEFAULT_SHARD_BYTES, progress);
             writer.commit();
-        }
-    }
-
-    private static void fill(float[] w, TensorSpec spec, MemorySegment target) {
-        switch (spec.dtype()) {
-            case F32 -> MemorySegment.copy(w, 0, target, Tensor.F32, 0, w.length);
-            case BF16 -> {
-                for (int i = 0; i < w.length; i++) {
-                    target.setAtIndex(Tensor.I16, i, FloatFormats.floatToBf16(w[i]));
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < w.length; i++) {
-                    target.setAtIndex(Tensor.I16, i, FloatFormats.floatToF16(w[i]));
-                }
-            }
-            default -> throw new IllegalArgumentException(spec.name() + ": cannot write pruned weights as " + spec.dtype());
         }
     }
 

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -27,6 +29,7 @@ import dev.spruce.model.Engine;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.LinearRole;
 import dev.spruce.model.Session;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +44,22 @@ class LayerwisePrunerTest {
 
     @TempDir
     Path tmp;
+
+    private final List<WeightSpill> spills = new ArrayList<>();
+
+    private WeightSpill spill() throws IOException {
+        WeightSpill spill = WeightSpill.create(tmp);
+        spills.add(spill);
+        return spill;
+    }
+
+    @AfterEach
+    void closeSpills() throws IOException {
+        for (WeightSpill s : spills) {
+            s.close();
+            assertFalse(java.nio.file.Files.exists(s.file()), "the spill file is deleted on close");
+        }
+    }
 
     private static int[][] windows() {
         SplittableRandom r = new SplittableRandom(42);
@@ -96,21 +115,21 @@ class LayerwisePrunerTest {
         try (Engine engine = open(); Checkpoint source = Checkpoint.open(SharedData.stories260kHf())) {
             PipelineResult result = new LayerwisePruner(engine.transformer(),
                     PipelineOptions.of(PruneMethod.MAGNITUDE, new SparsityPattern.Unstructured(0.5)), Parallelism.SERIAL)
-                    .run(windows, WriteProgress.NONE);
+                    .run(windows, spill(), WriteProgress.NONE);
             assertEquals(5, result.blocks().size());
             for (BlockReport b : result.blocks()) {
                 assertEquals(7, b.linears().size());
                 for (LinearReport l : b.linears()) {
                     float[] expected = source.tensor(l.tensor()).toFloatArray();
                     new MagnitudePruner().prune(expected, l.rows(), l.cols(), new SparsityPattern.Unstructured(0.5));
-                    assertArrayEquals(expected, result.weights().get(l.tensor()), l.tensor());
+                    assertArrayEquals(expected, result.floats(l.tensor()), l.tensor());
                     assertTrue(l.relativeError() > 0 && l.relativeError() < 1, l.toString());
                 }
             }
             // ‖WX − ŴX‖ / ‖WX‖ of block 0's q_proj, by hand over the same inputs
             String name = "model.layers.0.self_attn.q_proj.weight";
             float[] w = source.tensor(name).toFloatArray();
-            float[] p = result.weights().get(name);
+            float[] p = result.floats(name);
             double diff = 0;
             double ref = 0;
             for (float[] x : inputs) {
@@ -138,14 +157,14 @@ class LayerwisePrunerTest {
         try (Engine engine = open(); Checkpoint source = Checkpoint.open(SharedData.stories260kHf())) {
             PipelineResult result = new LayerwisePruner(engine.transformer(),
                     PipelineOptions.of(PruneMethod.WANDA, new SparsityPattern.Unstructured(0.5)).withChunk(SEQLEN),
-                    Parallelism.SERIAL).run(windows, WriteProgress.NONE);
+                    Parallelism.SERIAL).run(windows, spill(), WriteProgress.NONE);
             // the model now runs the pruned blocks: q's input in block L comes from pruned blocks 0..L-1
             Map<Integer, LinearStatistics> pruned = statisticsOfInputs(engine, windows, LinearRole.Q);
             for (int layer = 0; layer < 5; layer++) {
                 String name = "model.layers." + layer + ".self_attn.q_proj.weight";
                 float[] expected = source.tensor(name).toFloatArray();
                 WandaPruner.standard().prune(expected, 64, 64, new SparsityPattern.Unstructured(0.5), pruned.get(layer));
-                assertArrayEquals(expected, result.weights().get(name), name);
+                assertArrayEquals(expected, result.floats(name), name);
                 for (LinearReport l : result.blocks().get(layer).linears()) {
                     assertEquals(0.5, l.sparsity(), 0.0, l.tensor() + ": Wanda keeps exactly half of every row");
                 }
@@ -160,8 +179,8 @@ class LayerwisePrunerTest {
             try (Engine again = open()) {
                 PipelineResult result = new LayerwisePruner(again.transformer(),
                         PipelineOptions.of(PruneMethod.WANDA, new SparsityPattern.Unstructured(0.5)), Parallelism.SERIAL)
-                        .run(windows, WriteProgress.NONE);
-                assertFalse(Arrays.equals(fromDense, result.weights().get("model.layers.4.self_attn.q_proj.weight")));
+                        .run(windows, spill(), WriteProgress.NONE);
+                assertFalse(Arrays.equals(fromDense, result.floats("model.layers.4.self_attn.q_proj.weight")));
             }
         }
     }
@@ -173,11 +192,11 @@ class LayerwisePrunerTest {
             try (Engine engine = open()) {
                 PipelineResult result = new LayerwisePruner(engine.transformer(),
                         PipelineOptions.of(PruneMethod.WANDA, new SparsityPattern.NM(2, 4)).withDsnot(mode),
-                        Parallelism.SERIAL).run(windows, WriteProgress.NONE);
+                        Parallelism.SERIAL).run(windows, spill(), WriteProgress.NONE);
                 for (BlockReport b : result.blocks()) {
                     for (LinearReport l : b.linears()) {
                         assertEquals(mode.applies(l.role()), l.dsnot(), l.tensor());
-                        float[] w = result.weights().get(l.tensor());
+                        float[] w = result.floats(l.tensor());
                         for (int g = 0; g < w.length; g += 4) {
                             int zeros = 0;
                             for (int k = 0; k < 4; k++) {
@@ -211,7 +230,7 @@ class LayerwisePrunerTest {
         try (Engine engine = open()) {
             PipelineOptions o = PipelineOptions.of(PruneMethod.SPARSEGPT, new SparsityPattern.Unstructured(0.5));
             PipelineResult result = new LayerwisePruner(engine.transformer(), o, Parallelism.SERIAL)
-                    .run(windows, WriteProgress.NONE);
+                    .run(windows, spill(), WriteProgress.NONE);
             PrunedCheckpointWriter.write(engine.model().checkpoint(), result.weights(), out, false,
                     JsonNodeFactory.instance.objectNode().put("method", "sparsegpt"), Map.of("prune-report.md",
                             "# report\n".getBytes()), WriteProgress.NONE);
@@ -221,7 +240,7 @@ class LayerwisePrunerTest {
                     Tensor u = written.tensor(t.name());
                     assertEquals(t.dtype(), u.dtype());
                     assertEquals(t.shape(), u.shape());
-                    float[] expected = result.weights().getOrDefault(t.name(), t.toFloatArray());
+                    float[] expected = result.weights().containsKey(t.name()) ? result.floats(t.name()) : t.toFloatArray();
                     assertArrayEquals(expected, u.toFloatArray(), t.name());
                 }
                 EnumMap<LinearRole, Double> seen = new EnumMap<>(LinearRole.class);
