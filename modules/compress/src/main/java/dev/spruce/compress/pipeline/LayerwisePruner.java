@@ -192,8 +192,8 @@ public final class LayerwisePruner {
         if (!dsnotApplies(role)) {
             return w;
         }
-        // DSnoT grows weights back from their dense values: it refines the mask on the dense copy
-        new DsnotRefiner(options.dsnotOptions(), parallelism).refine(dense, rows, cols, initial.kept(), pattern, stats);
+        // DSnoT grows weights back from their dense values and keeps the pruner's updates (SparseGPT)
+        new DsnotRefiner(options.dsnotOptions(), parallelism).refine(dense, w, rows, cols, initial.kept(), pattern, stats);
         return dense;
     }
 

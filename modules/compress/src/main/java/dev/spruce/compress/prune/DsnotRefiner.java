@@ -101,7 +101,7 @@ public final class DsnotRefiner {
      *
      * @param weights     the <em>dense</em> weights, row-major {@code [rows][cols]}: DSnoT needs the
      *                    values of the pruned weights to grow them back, so prune a copy to get the
-     *                    initial mask (SparseGPT's updated weights are not used, as in the reference)
+     *                    initial mask
      * @param initialKept the initial mask (true = kept), row-major; not modified
      * @param pattern     {@link SparsityPattern.NM} swaps inside groups of {@code m} and requires
      *                    every group of the initial mask to hold exactly {@code n} zeros;
@@ -111,11 +111,27 @@ public final class DsnotRefiner {
      */
     public PruneResult refine(float[] weights, int rows, int cols, boolean[] initialKept, SparsityPattern pattern,
                               LinearStatistics stats) {
-        Matrices.requireWeights(weights, rows, cols, pattern);
+        return refine(weights, weights.clone(), rows, cols, initialKept, pattern, stats);
+    }
+
+    /**
+     * Refines the mask of weights a pruner has also <em>updated</em> (SparseGPT): the expected error
+     * is measured against the dense weights, {@code ε = Σ_j (W_j − Ŵ_j) x̄_j}, so it includes what
+     * the updates of the kept weights moved; a grown weight comes back with its dense value, a
+     * pruned one takes its updated value with it. Without updates ({@code Ŵ} = {@code W} where
+     * kept) this is {@link #refine(float[], int, int, boolean[], SparsityPattern, LinearStatistics)}.
+     *
+     * @param dense   the dense weights, row-major; on return, the refined weights: the updated value
+     *                where kept, the dense value where grown, zero where pruned
+     * @param updated the pruner's weights ({@code initialKept} positions are read; not modified)
+     */
+    public PruneResult refine(float[] dense, float[] updated, int rows, int cols, boolean[] initialKept,
+                              SparsityPattern pattern, LinearStatistics stats) {
+        Matrices.requireWeights(dense, rows, cols, pattern);
         Matrices.requireFeatures(stats, cols);
-        if (initialKept.length != weights.length) {
-            throw new IllegalArgumentException("the initial mask has " + initialKept.length + " flags for "
-                    + weights.length + " weights");
+        if (initialKept.length != dense.length || updated.length != dense.length) {
+            throw new IllegalArgumentException("the initial mask has " + initialKept.length + " flags and the updated"
+                    + " weights " + updated.length + " values for " + dense.length + " weights");
         }
         boolean[] kept = initialKept.clone();
         if (pattern instanceof SparsityPattern.NM nm) {
@@ -133,13 +149,15 @@ public final class DsnotRefiner {
             norm[j] = (float) Math.sqrt((float) scaler[j]);
         }
         parallelism.forEach(rows, r -> {
-            RowState row = new RowState(weights, r * cols, cols, kept, signal, variancePower, norm);
+            RowState row = new RowState(dense, updated, r * cols, cols, kept, signal, variancePower, norm);
             switch (pattern) {
                 case SparsityPattern.Unstructured ignored -> row.refineAnywhere(options);
                 case SparsityPattern.NM nm -> row.refineInGroups(options, nm.m());
             }
         });
-        Matrices.applyMask(weights, kept);
+        for (int i = 0; i < dense.length; i++) {
+            dense[i] = !kept[i] ? 0f : initialKept[i] ? updated[i] : dense[i];
+        }
         return new PruneResult(rows, cols, kept);
     }
 
@@ -182,8 +200,8 @@ public final class DsnotRefiner {
         private final int[] growOrder;
         private double error;
 
-        RowState(float[] weights, int offset, int cols, boolean[] kept, float[] signal, float[] variancePower,
-                 float[] norm) {
+        RowState(float[] dense, float[] updated, int offset, int cols, boolean[] kept, float[] signal,
+                 float[] variancePower, float[] norm) {
             this.offset = offset;
             this.cols = cols;
             this.kept = kept;
@@ -191,12 +209,15 @@ public final class DsnotRefiner {
             this.wanda = new float[cols];
             int pruned = 0;
             for (int j = 0; j < cols; j++) {
-                float w = weights[offset + j];
+                // a pruned weight would come back dense; a kept one leaves with its current value
+                float w = kept[offset + j] ? updated[offset + j] : dense[offset + j];
                 contribution[j] = w * signal[j];
                 wanda[j] = Math.abs(w) * norm[j];
                 if (!kept[offset + j]) {
                     pruned++;
                     error += contribution[j];
+                } else {
+                    error += (double) (dense[offset + j] - w) * signal[j];
                 }
             }
             long[] keys = new long[pruned];

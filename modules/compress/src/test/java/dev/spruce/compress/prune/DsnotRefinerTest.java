@@ -67,6 +67,24 @@ class DsnotRefinerTest {
     }
 
     @Test
+    void updatedWeightsCountInTheErrorAndStayWhereKept() {
+        // dense W = [0.1, 0.2, 0.5, 0.5], pruned {0, 1}; SparseGPT-like updates moved col 2 to -0.05.
+        // ε = 2·(0.1 + 0.2) + 2·(0.5 − (−0.05)) = 1.7; contributions: pruned 0.2, 0.4 (dense values),
+        // kept −0.1, 1.0 (updated values). Cycle 1: grow col 1, prune col 2: ε' = 1.2. Cycle 2 has no
+        // kept weight of the helpful sign left: stop. Col 1 comes back dense, col 3 keeps its update.
+        float[] dense = {0.1f, 0.2f, 0.5f, 0.5f};
+        float[] updated = {0f, 0f, -0.05f, 0.5f};
+        PruneResult result = DsnotRefiner.defaults().refine(dense, updated, 1, 4, keptExcept(4, 0, 1),
+                new SparsityPattern.Unstructured(0.5), flatStatistics(4));
+        assertArrayEquals(keptExcept(4, 0, 2), result.kept());
+        assertArrayEquals(new float[] {0f, 0.2f, 0f, 0.5f}, dense);
+        // without the updates there is nothing to do: ε = 0.6 and both kept weights are positive
+        float[] plain = {0.1f, 0.2f, 0.5f, 0.5f};
+        assertArrayEquals(keptExcept(4, 0, 1), DsnotRefiner.defaults().refine(plain, 1, 4, keptExcept(4, 0, 1),
+                new SparsityPattern.Unstructured(0.5), flatStatistics(4)).kept());
+    }
+
+    @Test
     void signFlipStopsTheRowByDefaultButNotAsTheReferenceRuns() {
         // contributions 2w = [1.6, -0.64, 0.4, 0.7, -1.8, 0.04]; Wanda prunes {5, 2, 1}: ε = -0.2.
         // The first swap (grow col 1, -0.64; prune col 3, 0.7) gives ε' = 1.14: the sign flips.
