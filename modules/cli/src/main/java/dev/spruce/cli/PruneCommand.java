@@ -174,10 +174,10 @@ final class PruneCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     int chunk;
 
-    @Option(names = "--error-windows", paramLabel = "N",
-            description = "Measure the reconstruction error on the first N windows only (it costs two extra"
-                    + " matrix products per linear and window). Default: all.")
-    Integer errorWindows;
+    @Option(names = "--error-windows", paramLabel = "N", defaultValue = "16",
+            description = "Measure each linear's reconstruction error on the first N windows (it costs two extra"
+                    + " matrix products per linear and window; 0 skips it). Default: ${DEFAULT-VALUE}.")
+    int errorWindows;
 
     @Mixin
     ModelOptions modelOptions;
@@ -291,7 +291,7 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }
-        if (nsamples < 1 || (seqlen != null && seqlen < 2) || chunk < 1 || (errorWindows != null && errorWindows < 0)
+        if (nsamples < 1 || (seqlen != null && seqlen < 2) || chunk < 1 || errorWindows < 0
                 || (evalLimit != null && evalLimit < 1)) {
             throw new UserInputException("--nsamples, --chunk and --eval-limit must be ≥ 1, --seqlen ≥ 2 and"
                     + " --error-windows ≥ 0");
@@ -302,7 +302,7 @@ final class PruneCommand implements Callable<Integer> {
             return new PipelineOptions(PruneMethod.fromId(method.name()), pattern,
                     plan == PlanName.owl ? LayerPlan.OWL : LayerPlan.UNIFORM, mode,
                     dsnotAsReference ? DsnotRefiner.Options.AS_REFERENCE_RUNS : DsnotRefiner.Options.DEFAULT, chunk,
-                    errorWindows == null ? Integer.MAX_VALUE : errorWindows);
+                    errorWindows);
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }

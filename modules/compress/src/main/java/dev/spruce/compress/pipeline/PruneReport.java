@@ -127,8 +127,10 @@ public record PruneReport(String source, JsonNode sourceSidecar, PipelineOptions
                     perplexity.complete() ? "" : ", partial", perplexity.before(), perplexity.after()));
         }
         md.append(String.format(Locale.ROOT, "- time: %.1f s%n%n", result.seconds()));
+        int measured = Math.min(options.errorWindows(), calibration.nsamples());
         md.append("Per linear: sparsity (fraction of exact zeros) / relative reconstruction error ‖WX − ŴX‖/‖WX‖ over"
-                + " the calibration inputs.\n\n");
+                + (measured == calibration.nsamples() ? " all" : " the first") + " " + measured
+                + " calibration windows.\n\n");
         md.append("| block | target |");
         for (LinearRole r : LinearRole.values()) {
             md.append(' ').append(r.name().toLowerCase(Locale.ROOT)).append(" |");
@@ -138,8 +140,9 @@ public record PruneReport(String source, JsonNode sourceSidecar, PipelineOptions
         for (BlockReport b : result.blocks()) {
             md.append(String.format(Locale.ROOT, "| %d | %.3f |", b.layer(), b.targetSparsity()));
             for (LinearReport l : b.linears()) {
-                md.append(String.format(Locale.ROOT, " %.3f / %.4f%s |", l.sparsity(), l.relativeError(),
-                        l.dsnot() ? "ᴰ" : ""));
+                String error = Double.isFinite(l.relativeError())
+                        ? String.format(Locale.ROOT, "%.4f", l.relativeError()) : "–";
+                md.append(String.format(Locale.ROOT, " %.3f / %s%s |", l.sparsity(), error, l.dsnot() ? "ᴰ" : ""));
             }
             md.append(String.format(Locale.ROOT, " %.4f | %.1f |%n", b.sparsity(), b.seconds()));
         }
