@@ -4,7 +4,9 @@ import dev.spruce.checkpoint.config.ModelConfig;
 
 /**
  * Scratch buffers of the forward pass for up to {@link #capacity} tokens at once, all row-major
- * {@code [token][features]} from index 0 (the layout the matrix kernels take).
+ * {@code [token][features]} from index 0 (the layout the matrix kernels take). The residual's rows
+ * are as wide as the block about to read it: the hidden size, or less in a sliced model, whose
+ * widths never exceed it.
  */
 public final class Activations {
 

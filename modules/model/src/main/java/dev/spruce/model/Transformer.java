@@ -9,6 +9,12 @@ import dev.spruce.kernels.Kernels;
  * residual → RMSNorm → gate/up → SiLU·mul → down → residual], then the final norm and the head.
  * One token is a decode step, many are a prefill; the code is the same.
  *
+ * <p>Sliced (SliceGPT) models run on the same path: each block reads and writes the residual at
+ * its own width (row-major {@code [token][width]} in {@code a.x}), and where a block carries
+ * shortcut matrices the residual is rotated through them (one more matrix product per sub-layer,
+ * on the same kernels) instead of added as is. A dense model has no shortcuts and every width is
+ * the hidden size, so it does exactly what it did before.
+ *
  * <p>Matrix work is split by output rows over the {@link WorkerPool}; linears that share an input
  * (q, k, v; gate, up) run in one parallel region. Stateless apart from the optional observer; the
  * sequence state is the caller's {@link KvCache} and {@link Activations}.
@@ -19,6 +25,7 @@ public final class Transformer {
     private final ModelConfig config;
     private final Kernels kernels;
     private final WorkerPool pool;
+    private final int hidden;
     private final float eps;
     private final float scale;
     private volatile LinearObserver observer;
@@ -28,6 +35,7 @@ public final class Transformer {
         this.config = model.config();
         this.kernels = model.kernels();
         this.pool = pool;
+        this.hidden = config.hiddenSize();
         this.eps = (float) config.rmsNormEps();
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
@@ -45,12 +53,16 @@ public final class Transformer {
         this.observer = observer;
     }
 
-    /** Writes the embeddings of {@code tokens[from .. from + batch)} to the residual stream {@code a.x}. */
+    /**
+     * Writes the embeddings of {@code tokens[from .. from + batch)} to the residual stream {@code a.x},
+     * row-major {@code [batch][width]} with the embeddings' width (the hidden size, or narrower in a
+     * sliced model).
+     */
     public void embed(int[] tokens, int from, int batch, Activations a) {
         checkBatch(batch, a);
-        int hidden = config.hiddenSize();
+        int width = model.embeddings().cols();
         for (int b = 0; b < batch; b++) {
-            model.embed(tokens[from + b], a.x, b * hidden);
+            model.embed(tokens[from + b], a.x, b * width);
         }
     }
 
@@ -60,24 +72,37 @@ public final class Transformer {
      * position {@code p} attends to cached positions {@code [0, p]}.
      */
     public void block(int layer, Activations a, int batch, int position, KvCache cache) {
+        DecoderLayer w = model.layers().get(layer);
+        attentionSublayer(w, layer, a, batch, position, cache);
+        mlpSublayer(w, layer, a, batch);
+    }
+
+    /**
+     * The first half of a block: {@code x ← shortcut(x) + o_proj(attention(norm(x)))}, for any
+     * block {@code w} (the model's own, or one being built by a calibration pipeline).
+     * {@code a.x} goes from {@code [batch][w.inputWidth()]} to {@code [batch][w.middleWidth()]}.
+     *
+     * @param layer the index the KV cache and the observer see
+     */
+    public void attentionSublayer(DecoderLayer w, int layer, Activations a, int batch, int position, KvCache cache) {
         checkBatch(batch, a);
         if (position + batch > cache.maxPositions() || position + batch > model.rope().maxPositions()) {
             throw new IllegalArgumentException("positions up to " + (position + batch) + " exceed the context of "
                     + Math.min(cache.maxPositions(), model.rope().maxPositions()));
         }
-        DecoderLayer w = model.layers().get(layer);
-        int hidden = config.hiddenSize();
+        int in = w.inputWidth();
         int qDim = config.queryDim();
         int kvDim = config.kvDim();
         LinearObserver obs = observer;
 
+        float e = normEps(in);
         for (int b = 0; b < batch; b++) {
-            kernels.rmsNorm(a.x, b * hidden, w.inputNorm(), eps, a.xb, b * hidden, hidden);
+            kernels.rmsNorm(a.x, b * in, w.inputNorm(), e, a.xb, b * in, in);
         }
         if (obs != null) {
-            obs.observe(layer, LinearRole.Q, a.xb, batch, hidden);
-            obs.observe(layer, LinearRole.K, a.xb, batch, hidden);
-            obs.observe(layer, LinearRole.V, a.xb, batch, hidden);
+            obs.observe(layer, LinearRole.Q, a.xb, batch, in);
+            obs.observe(layer, LinearRole.K, a.xb, batch, in);
+            obs.observe(layer, LinearRole.V, a.xb, batch, in);
         }
         apply3(w.q(), a.q, w.k(), a.k, w.v(), a.v, a.xb, batch);
         for (int b = 0; b < batch; b++) {
@@ -90,23 +115,36 @@ public final class Transformer {
             obs.observe(layer, LinearRole.O, a.att, batch, qDim);
         }
         apply1(w.o(), a.att, batch, a.delta);
-        addResidual(a, batch);
+        addResidual(w.attnShortcut(), a, batch, w.middleWidth());
+    }
 
+    /**
+     * The second half of a block: {@code x ← shortcut(x) + down(silu(gate(n)) · up(n))} with
+     * {@code n = norm(x)}; {@code a.x} goes from {@code [batch][w.middleWidth()]} to
+     * {@code [batch][w.outputWidth()]}.
+     *
+     * @param layer the index the observer sees
+     */
+    public void mlpSublayer(DecoderLayer w, int layer, Activations a, int batch) {
+        checkBatch(batch, a);
+        int mid = w.middleWidth();
+        LinearObserver obs = observer;
+        float e = normEps(mid);
         for (int b = 0; b < batch; b++) {
-            kernels.rmsNorm(a.x, b * hidden, w.postAttentionNorm(), eps, a.xb, b * hidden, hidden);
+            kernels.rmsNorm(a.x, b * mid, w.postAttentionNorm(), e, a.xb, b * mid, mid);
         }
         if (obs != null) {
-            obs.observe(layer, LinearRole.GATE, a.xb, batch, hidden);
-            obs.observe(layer, LinearRole.UP, a.xb, batch, hidden);
+            obs.observe(layer, LinearRole.GATE, a.xb, batch, mid);
+            obs.observe(layer, LinearRole.UP, a.xb, batch, mid);
         }
         apply2(w.gate(), a.gate, w.up(), a.up, a.xb, batch);
-        int inter = config.intermediateSize();
+        int inter = w.gate().outFeatures();
         kernels.siluMul(a.gate, 0, a.up, 0, a.gate, 0, batch * inter);
         if (obs != null) {
             obs.observe(layer, LinearRole.DOWN, a.gate, batch, inter);
         }
         apply1(w.down(), a.gate, batch, a.delta);
-        addResidual(a, batch);
+        addResidual(w.mlpShortcut(), a, batch, w.outputWidth());
     }
 
     /**
@@ -114,13 +152,24 @@ public final class Transformer {
      * vocab)}, or with {@code all} of every token into {@code logits[b * vocab ..]}.
      */
     public void head(Activations a, int batch, boolean all, float[] logits) {
-        int hidden = config.hiddenSize();
+        int width = model.finalNorm().length;
         int first = all ? 0 : batch - 1;
         int rows = batch - first;
+        float e = normEps(width);
         for (int b = first; b < batch; b++) {
-            kernels.rmsNorm(a.x, b * hidden, model.finalNorm(), eps, a.xb, (b - first) * hidden, hidden);
+            kernels.rmsNorm(a.x, b * width, model.finalNorm(), e, a.xb, (b - first) * width, width);
         }
         apply1(model.lmHead(), a.xb, rows, logits);
+    }
+
+    /**
+     * Epsilon for a norm over {@code width} features. Narrower than the hidden size only in a sliced
+     * model, whose weightless norms divide the sum of squares by the hidden size (SliceGPT's RMSN):
+     * the kernel divides by {@code width}, so epsilon grows by {@code hidden / width} and the scale
+     * ({@link DecoderLayer#weightlessNorm}) by {@code sqrt(hidden / width)}.
+     */
+    private float normEps(int width) {
+        return width == hidden ? eps : (float) (config.rmsNormEps() * hidden / width);
     }
 
     private void attention(int layer, Activations a, int batch, int position, KvCache cache) {
@@ -139,11 +188,24 @@ public final class Transformer {
         });
     }
 
-    private static void addResidual(Activations a, int batch) {
+    /**
+     * {@code x ← x + delta}, or {@code x ← S·x + delta} through a shortcut matrix (which may change
+     * the width); {@code xb} is free by now and takes {@code S·x}. Rows are {@code width} wide.
+     */
+    private void addResidual(Linear shortcut, Activations a, int batch, int width) {
         float[] x = a.x;
         float[] d = a.delta;
-        for (int i = 0, n = batch * (x.length / a.capacity); i < n; i++) {
-            x[i] += d[i];
+        int n = batch * width;
+        if (shortcut == null) {
+            for (int i = 0; i < n; i++) {
+                x[i] += d[i];
+            }
+            return;
+        }
+        float[] rotated = a.xb;
+        apply1(shortcut, x, batch, rotated);
+        for (int i = 0; i < n; i++) {
+            x[i] = rotated[i] + d[i];
         }
     }
 

@@ -9,6 +9,8 @@ import dev.spruce.checkpoint.llama.LlamaWeights;
  * A deliberately plain Llama forward pass in double precision, straight from the Hugging Face
  * modelling code's equations, with no kernels, no cache and no parallelism: the reference the
  * engine is tested against. Full causal attention over the whole sequence at once; plain RoPE only.
+ * Sliced checkpoints as SliceGPT's modelling code runs them: weightless norms that divide by the
+ * hidden size, and the residual multiplied from the right by each shortcut matrix as stored.
  */
 final class NaiveLlama {
 
@@ -65,7 +67,7 @@ final class NaiveLlama {
                     }
                 }
             }
-            add(x, linear(att, l.o(), l.oBias()));
+            x = residual(x, l.attnShortcut(), linear(att, l.o(), l.oBias()));
             double[][] h2 = norm(x, l.postAttentionNorm());
             double[][] g = linear(h2, l.gate(), l.gateBias());
             double[][] u = linear(h2, l.up(), l.upBias());
@@ -74,7 +76,7 @@ final class NaiveLlama {
                     g[i][e] = g[i][e] / (1 + Math.exp(-g[i][e])) * u[i][e];
                 }
             }
-            add(x, linear(g, l.down(), l.downBias()));
+            x = residual(x, l.mlpShortcut(), linear(g, l.down(), l.downBias()));
         }
         return linear(norm(x, w.finalNorm()), w.lmHead(), null);
     }
@@ -94,6 +96,7 @@ final class NaiveLlama {
         }
     }
 
+    /** RMSNorm; a null weight is SliceGPT's weightless RMSN, whose mean of squares is over the hidden size. */
     private double[][] norm(double[][] x, Tensor weight) {
         double[][] out = new double[x.length][];
         for (int i = 0; i < x.length; i++) {
@@ -101,13 +104,34 @@ final class NaiveLlama {
             for (double v : x[i]) {
                 ss += v * v;
             }
-            double r = 1 / Math.sqrt(ss / x[i].length + c.rmsNormEps());
+            double r = 1 / Math.sqrt(ss / (weight == null ? c.hiddenSize() : x[i].length) + c.rmsNormEps());
             out[i] = new double[x[i].length];
             for (int e = 0; e < x[i].length; e++) {
-                out[i][e] = weight.floatAt(e) * (x[i][e] * r);
+                out[i][e] = (weight == null ? 1.0 : weight.floatAt(e)) * (x[i][e] * r);
             }
         }
         return out;
+    }
+
+    /** {@code x + d}, or {@code x · S + d} with a shortcut matrix {@code S} stored {@code [in][out]}. */
+    private static double[][] residual(double[][] x, Tensor shortcut, double[][] d) {
+        if (shortcut == null) {
+            add(x, d);
+            return x;
+        }
+        int in = (int) shortcut.shape().dim(0);
+        int out = (int) shortcut.shape().dim(1);
+        double[][] y = new double[x.length][out];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < out; j++) {
+                double s = d[i][j];
+                for (int e = 0; e < in; e++) {
+                    s += x[i][e] * shortcut.floatAt((long) e * out + j);
+                }
+                y[i][j] = s;
+            }
+        }
+        return y;
     }
 
     private static double[][] linear(double[][] x, Tensor weight, Tensor bias) {

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.spruce.checkpoint.CheckpointWriter;
 import dev.spruce.checkpoint.DType;
 import dev.spruce.checkpoint.TensorSpec;
@@ -16,11 +19,12 @@ import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.config.ModelFamily;
 import dev.spruce.checkpoint.llama.ExpectedTensor;
 import dev.spruce.checkpoint.llama.LlamaTensorLayout;
+import dev.spruce.checkpoint.llama.SlicingConfig;
 import dev.spruce.kernels.FloatFormats;
 import dev.spruce.kernels.NoRopeScaling;
 
-/** Small random Llama-family checkpoints with chosen shapes, for tests. */
-final class TinyModels {
+/** Small random Llama-family checkpoints with chosen shapes, for tests (also of the modules above). */
+public final class TinyModels {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -29,7 +33,7 @@ final class TinyModels {
     }
 
     /** A config with the given attention shape; qwen2 adds q/k/v biases. */
-    static ModelConfig config(ModelFamily family, int hidden, int heads, int kvHeads, int layers, int vocab,
+    public static ModelConfig config(ModelFamily family, int hidden, int heads, int kvHeads, int layers, int vocab,
                               boolean tied) {
         return new ModelConfig(family, hidden, 3 * hidden - 5, layers, heads, kvHeads, hidden / heads, vocab, 128,
                 1e-5, 10000.0, NoRopeScaling.INSTANCE, tied, family == ModelFamily.QWEN2, false, false,
@@ -37,14 +41,31 @@ final class TinyModels {
     }
 
     /** Writes config.json and random weights (norm scales near 1, matrices with std ~0.15). */
-    static Path write(Path dir, ModelConfig config, DType dtype, long seed) throws IOException {
+    public static Path write(Path dir, ModelConfig config, DType dtype, long seed) throws IOException {
+        return write(dir, config, null, dtype, seed);
+    }
+
+    /**
+     * Writes a random checkpoint in the sliced layout of {@code slicing} (no norm weights, random
+     * shortcut matrices, an untied head) with its {@code spruce.json}; {@code null} writes a dense one.
+     */
+    public static Path write(Path dir, ModelConfig config, SlicingConfig slicing, DType dtype, long seed)
+            throws IOException {
         ModelConfig c = config.withTorchDtype(dtypeName(dtype));
+        if (slicing != null && c.tieWordEmbeddings()) {
+            throw new IllegalArgumentException("a sliced checkpoint has an untied head");
+        }
         List<TensorSpec> specs = new ArrayList<>();
-        for (ExpectedTensor e : LlamaTensorLayout.expected(c)) {
+        for (ExpectedTensor e : LlamaTensorLayout.expected(c, slicing)) {
             specs.add(new TensorSpec(e.name(), e.shape().rank() == 1 ? DType.F32 : dtype, e.shape()));
         }
         try (CheckpointWriter w = CheckpointWriter.create(dir, true)) {
             w.writeJson(ModelConfig.FILE_NAME, c.toJson());
+            if (slicing != null) {
+                ObjectNode sidecar = new ObjectMapper().createObjectNode();
+                sidecar.set(SlicingConfig.KEY, slicing.toJson());
+                w.writeJson(SlicingConfig.SIDECAR, sidecar);
+            }
             w.writeTensors(specs, (spec, target) -> {
                 SplittableRandom r = new SplittableRandom(seed ^ spec.name().hashCode());
                 boolean norm = spec.name().endsWith("norm.weight");

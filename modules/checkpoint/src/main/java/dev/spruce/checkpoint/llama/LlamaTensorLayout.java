@@ -39,6 +39,37 @@ public final class LlamaTensorLayout {
         return out;
     }
 
+    /**
+     * The tensors of a SliceGPT-sliced version of {@code c} with the widths of {@code s}, in write
+     * order: no norm weights (they are fused into the linears), a shortcut matrix after o_proj and
+     * after down_proj of every block, and an own {@code lm_head} (slicing unties it). With
+     * {@code s == null}, the dense layout of {@link #expected(ModelConfig)}.
+     */
+    public static List<ExpectedTensor> expected(ModelConfig c, SlicingConfig s) {
+        if (s == null) {
+            return expected(c);
+        }
+        List<ExpectedTensor> out = new ArrayList<>();
+        out.add(ExpectedTensor.of(LlamaTensorNames.EMBED, c.vocabSize(), s.embeddingDimension()));
+        for (int i = 0; i < c.numLayers(); i++) {
+            int in = s.attentionInput(i);
+            int mid = s.attentionOutput(i);
+            int mlpIn = s.mlpInput(i);
+            int after = s.mlpOutput(i);
+            addLinear(out, layer(i, "self_attn.q_proj"), c.queryDim(), in, c.qkvBias());
+            addLinear(out, layer(i, "self_attn.k_proj"), c.kvDim(), in, c.qkvBias());
+            addLinear(out, layer(i, "self_attn.v_proj"), c.kvDim(), in, c.qkvBias());
+            addLinear(out, layer(i, "self_attn.o_proj"), mid, c.queryDim(), c.oBias());
+            out.add(ExpectedTensor.of(layer(i, LlamaTensorNames.ATTN_SHORTCUT), in, mid));
+            addLinear(out, layer(i, "mlp.gate_proj"), c.intermediateSize(), mlpIn, c.mlpBias());
+            addLinear(out, layer(i, "mlp.up_proj"), c.intermediateSize(), mlpIn, c.mlpBias());
+            addLinear(out, layer(i, "mlp.down_proj"), after, c.intermediateSize(), c.mlpBias());
+            out.add(ExpectedTensor.of(layer(i, LlamaTensorNames.MLP_SHORTCUT), mlpIn, after));
+        }
+        out.add(ExpectedTensor.of(LlamaTensorNames.LM_HEAD, c.vocabSize(), s.headDimension()));
+        return out;
+    }
+
     private static void addLinear(List<ExpectedTensor> out, String prefix, long outFeatures, long inFeatures, boolean bias) {
         out.add(ExpectedTensor.of(prefix + ".weight", outFeatures, inFeatures));
         if (bias) {

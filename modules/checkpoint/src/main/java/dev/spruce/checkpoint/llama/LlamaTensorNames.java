@@ -6,6 +6,10 @@ public final class LlamaTensorNames {
     public static final String EMBED = "model.embed_tokens.weight";
     public static final String FINAL_NORM = "model.norm.weight";
     public static final String LM_HEAD = "lm_head.weight";
+    /** SliceGPT's rotation of the residual around attention, {@code [attention input, attention output]}. */
+    public static final String ATTN_SHORTCUT = "attn_shortcut_Q";
+    /** SliceGPT's rotation of the residual around the MLP, {@code [mlp input, mlp output]}. */
+    public static final String MLP_SHORTCUT = "mlp_shortcut_Q";
 
     private LlamaTensorNames() {
     }

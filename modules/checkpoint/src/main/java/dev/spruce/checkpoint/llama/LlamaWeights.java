@@ -18,23 +18,53 @@ import static dev.spruce.checkpoint.llama.LlamaTensorNames.layer;
  * @param config      the architecture
  * @param embeddings  token embeddings {@code [vocab, hidden]}
  * @param layers      the decoder blocks
- * @param finalNorm   the last RMSNorm's scale
+ * @param finalNorm   the last RMSNorm's scale (null in a sliced checkpoint: its norms are weightless)
  * @param lmHead      the output projection ({@code embeddings} itself when tied)
+ * @param slicing     the widths of a SliceGPT-sliced checkpoint, or null for a dense one
  */
 public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeights> layers, Tensor finalNorm,
-                           Tensor lmHead) {
+                           Tensor lmHead, SlicingConfig slicing) {
 
     /** Dtypes the engine computes with. */
     public static final Set<DType> WEIGHT_DTYPES = Set.of(DType.F32, DType.F16, DType.BF16);
 
     /**
-     * Binds {@code checkpoint} to {@code config}.
+     * Binds {@code checkpoint} to {@code config}, as a sliced checkpoint when the directory's
+     * {@code spruce.json} holds a {@link SlicingConfig}.
      *
      * @throws WeightBindingException listing every missing tensor, wrong shape and unusable dtype
+     * @throws dev.spruce.checkpoint.config.ConfigException when the slicing config is malformed
      */
-    public static LlamaWeights bind(ModelConfig config, Checkpoint checkpoint) throws WeightBindingException {
+    public static LlamaWeights bind(ModelConfig config, Checkpoint checkpoint) throws java.io.IOException {
+        return bind(config, SlicingConfig.read(checkpoint.directory()).orElse(null), checkpoint);
+    }
+
+    /**
+     * Binds {@code checkpoint} to {@code config} with the widths of {@code slicing} (null: dense).
+     *
+     * @throws WeightBindingException listing every missing tensor, wrong shape and unusable dtype,
+     *                                and every way the slicing config does not fit the model
+     */
+    public static LlamaWeights bind(ModelConfig config, SlicingConfig slicing, Checkpoint checkpoint)
+            throws WeightBindingException {
         List<String> problems = new ArrayList<>();
-        for (ExpectedTensor e : LlamaTensorLayout.expected(config)) {
+        if (slicing == null) {
+            checkpoint.tensors().keySet().stream()
+                    .filter(n -> n.endsWith(LlamaTensorNames.ATTN_SHORTCUT) || n.endsWith(LlamaTensorNames.MLP_SHORTCUT))
+                    .findFirst()
+                    .ifPresent(n -> problems.add("it holds SliceGPT shortcut matrices ('" + n + "') but "
+                            + SlicingConfig.SIDECAR + " has no readable " + SlicingConfig.KEY
+                            + ", so its per-layer widths are unknown"));
+        } else {
+            slicing.problems(config).forEach(p -> problems.add(SlicingConfig.SIDECAR + ": " + p));
+            if (config.tieWordEmbeddings()) {
+                problems.add("a sliced checkpoint has its own lm_head, but config.json says tie_word_embeddings true");
+            }
+            if (!problems.isEmpty()) {
+                throw new WeightBindingException(checkpoint.directory(), problems);
+            }
+        }
+        for (ExpectedTensor e : LlamaTensorLayout.expected(config, slicing)) {
             Tensor t = checkpoint.tensor(e.name());
             if (t == null) {
                 problems.add("'" + e.name() + "' is missing (expected shape " + e.shape() + ")");
@@ -55,18 +85,21 @@ public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeig
             int l = i;
             java.util.function.Function<String, Tensor> t = s -> checkpoint.tensor(layer(l, s));
             layers.add(new LayerWeights(
-                    t.apply("input_layernorm.weight"),
+                    slicing != null ? null : t.apply("input_layernorm.weight"),
                     t.apply("self_attn.q_proj.weight"), t.apply("self_attn.q_proj.bias"),
                     t.apply("self_attn.k_proj.weight"), t.apply("self_attn.k_proj.bias"),
                     t.apply("self_attn.v_proj.weight"), t.apply("self_attn.v_proj.bias"),
                     t.apply("self_attn.o_proj.weight"), t.apply("self_attn.o_proj.bias"),
-                    t.apply("post_attention_layernorm.weight"),
+                    slicing != null ? null : t.apply("post_attention_layernorm.weight"),
                     t.apply("mlp.gate_proj.weight"), t.apply("mlp.gate_proj.bias"),
                     t.apply("mlp.up_proj.weight"), t.apply("mlp.up_proj.bias"),
-                    t.apply("mlp.down_proj.weight"), t.apply("mlp.down_proj.bias")));
+                    t.apply("mlp.down_proj.weight"), t.apply("mlp.down_proj.bias"),
+                    slicing == null ? null : t.apply(LlamaTensorNames.ATTN_SHORTCUT),
+                    slicing == null ? null : t.apply(LlamaTensorNames.MLP_SHORTCUT)));
         }
         Tensor embeddings = checkpoint.tensor(LlamaTensorNames.EMBED);
         Tensor lmHead = config.tieWordEmbeddings() ? embeddings : checkpoint.tensor(LlamaTensorNames.LM_HEAD);
-        return new LlamaWeights(config, embeddings, List.copyOf(layers), checkpoint.tensor(LlamaTensorNames.FINAL_NORM), lmHead);
+        Tensor finalNorm = slicing != null ? null : checkpoint.tensor(LlamaTensorNames.FINAL_NORM);
+        return new LlamaWeights(config, embeddings, List.copyOf(layers), finalNorm, lmHead, slicing);
     }
 }
