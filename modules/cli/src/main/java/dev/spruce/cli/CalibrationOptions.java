@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Where calibration windows come from: the options of the commands that calibrate on text
- * ({@code slice}; {@code prune} has the same options and defaults), and the windows they describe.
+ * ({@code prune}, {@code slice}), and the windows they describe.
  */
 final class CalibrationOptions {
 

@@ -15,7 +15,7 @@ import dev.spruce.model.KvCacheType;
 import dev.spruce.model.Transformer;
 import picocli.CommandLine.Option;
 
-/** Perplexity before and after a compression command ({@code slice}; {@code prune} has the same options). */
+/** Perplexity before and after a compression command ({@code prune}, {@code slice}). */
 final class EvalOptions {
 
     enum ProtocolName { ts, wt2 }

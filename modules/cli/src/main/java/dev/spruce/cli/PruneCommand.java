@@ -1,16 +1,10 @@
 package dev.spruce.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,14 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.spruce.checkpoint.OutputExistsException;
 import dev.spruce.checkpoint.Tensor;
-import dev.spruce.compress.calib.CalibrationDataset;
-import dev.spruce.compress.calib.CalibrationWindows;
-import dev.spruce.compress.calib.DatasetException;
-import dev.spruce.compress.calib.DatasetRegistry;
-import dev.spruce.compress.calib.TextFormat;
-import dev.spruce.compress.pipeline.CalibrationInfo;
 import dev.spruce.compress.pipeline.DsnotMode;
 import dev.spruce.compress.pipeline.LayerPlan;
 import dev.spruce.compress.pipeline.LayerwisePruner;
@@ -42,10 +29,7 @@ import dev.spruce.compress.pipeline.WeightSpill;
 import dev.spruce.compress.prune.DsnotRefiner;
 import dev.spruce.compress.prune.Parallelism;
 import dev.spruce.compress.prune.SparsityPattern;
-import dev.spruce.eval.EvalResult;
 import dev.spruce.eval.EvalWindows;
-import dev.spruce.eval.PerplexityEvaluator;
-import dev.spruce.eval.Protocol;
 import dev.spruce.model.DecoderLayer;
 import dev.spruce.model.Engine;
 import dev.spruce.model.LinearRole;
@@ -79,11 +63,7 @@ final class PruneCommand implements Callable<Integer> {
 
     enum DsnotModeName { attention, all }
 
-    enum CalibWindows { even, random }
-
     enum PlanName { uniform, owl }
-
-    enum EvalName { ts, wt2 }
 
     static final class Target {
         @Option(names = "--sparsity", paramLabel = "S", required = true,
@@ -128,46 +108,11 @@ final class PruneCommand implements Callable<Integer> {
             description = "Run DSnoT as the reference code actually runs (its sign-flip stop never active).")
     boolean dsnotAsReference;
 
-    @Option(names = "--calib", paramLabel = "NAME|FILE",
-            description = "Calibration text: c4, wikitext2, tinystories (checked against their sha256 under"
-                    + " --corpora) or a file (.json.gz/.jsonl with a text field, or plain text). Default:"
-                    + " tinystories for a TinyStories model (directory name containing 'stories'), else c4.")
-    String calib;
-
-    @Option(names = "--nsamples", paramLabel = "N", defaultValue = "128",
-            description = "Calibration windows. Default: ${DEFAULT-VALUE}.")
-    int nsamples;
-
-    @Option(names = "--seqlen", paramLabel = "N",
-            description = "Tokens per window. Default: 256 with tinystories, else min(2048, context).")
-    Integer seqlen;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "Seed of random windows. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--windows", paramLabel = "MODE", defaultValue = "even",
-            description = "even: windows evenly spaced over the calibration stream (reproducible, DESIGN.md);"
-                    + " random: random starts from --seed. Default: ${DEFAULT-VALUE}.")
-    CalibWindows windows;
-
     @Option(names = "--plan", paramLabel = "NAME", defaultValue = "uniform",
             description = "uniform: the same sparsity in every block; owl: less sparsity where a block has more"
                     + " activation outliers, mean kept at the target (one extra pass; --sparsity only)."
                     + " Default: ${DEFAULT-VALUE}.")
     PlanName plan;
-
-    @Option(names = "--eval", paramLabel = "PROTOCOL",
-            description = "Measure perplexity before and after pruning with a protocol of 'spruce eval' (ts, wt2).")
-    EvalName eval;
-
-    @Option(names = "--eval-limit", paramLabel = "N",
-            description = "Evaluate only the first N windows (a quick look; not the protocol's number).")
-    Integer evalLimit;
-
-    @Option(names = "--corpora", paramLabel = "DIR",
-            description = "Folder of the registered corpora. Default: ../shared/corpora beside the checkout.")
-    Path corpora;
 
     @Option(names = "--chunk", paramLabel = "N", defaultValue = "512",
             description = "Tokens per forward call during calibration (scratch memory grows with it)."
@@ -178,6 +123,12 @@ final class PruneCommand implements Callable<Integer> {
             description = "Measure each linear's reconstruction error on the first N windows (it costs two extra"
                     + " matrix products per linear and window; 0 skips it). Default: ${DEFAULT-VALUE}.")
     int errorWindows;
+
+    @Mixin
+    CalibrationOptions calibration;
+
+    @Mixin
+    EvalOptions evalOptions;
 
     @Mixin
     ModelOptions modelOptions;
@@ -197,14 +148,17 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PipelineOptions options = pipelineOptions();
         Path modelDir = modelOptions.modelDir();
-        checkOutput(modelDir);
-        Path corporaDir = corpora != null ? corpora
-                : Defaults.corpora();
+        output.checkBeforeWork(modelDir, "pruned");
+        Path corporaDir = calibration.corporaDir();
 
         try (Engine engine = modelOptions.open()) {
-            JsonNode sourceSidecar = readSidecar(modelDir);
+            JsonNode sourceSidecar = Sidecars.read(modelDir);
+            if (engine.model().slicing() != null) {
+                throw new UserInputException(modelDir + " is a sliced (SliceGPT) checkpoint: prune the model it was"
+                        + " sliced from, then slice the pruned one");
+            }
             reportExistingSparsity(engine, modelDir, sourceSidecar, err);
-            Calibration c = calibration(engine, modelDir, sourceSidecar, corporaDir);
+            CalibrationOptions.Calibration c = calibration.load(engine, modelDir, sourceSidecar);
             LayerwisePruner pruner = new LayerwisePruner(engine.transformer(), options, Parallelism.SERIAL);
             try {
                 pruner.validate();
@@ -213,7 +167,7 @@ final class PruneCommand implements Callable<Integer> {
                         && e.getMessage().contains("multiple of") ? " (--partial-groups dense|prune to prune it anyway)" : "";
                 throw new UserInputException(e.getMessage() + hint);
             }
-            EvalWindows evalWindows = eval == null ? null : evalWindows(engine, corporaDir);
+            EvalWindows evalWindows = evalOptions.windows(engine, corporaDir);
             double before = evalWindows == null ? Double.NaN : perplexity(engine, evalWindows, "eval dense", err);
 
             int threads = engine.transformer().pool().threads();
@@ -241,8 +195,8 @@ final class PruneCommand implements Callable<Integer> {
                 PerplexityInfo ppl = null;
                 if (evalWindows != null) {
                     double after = perplexity(engine, evalWindows, "eval pruned", err);
-                    ppl = new PerplexityInfo(eval.name(), evalWindows.windows().size(), evalWindows.seqlen(),
-                            evalLimit == null, before, after);
+                    ppl = new PerplexityInfo(evalOptions.eval.name(), evalWindows.windows().size(),
+                            evalWindows.seqlen(), evalOptions.complete(), before, after);
                 }
                 Map<String, String> versions = new LinkedHashMap<>();
                 versions.put("spruce", Versions.spruce());
@@ -291,10 +245,10 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }
-        if (nsamples < 1 || (seqlen != null && seqlen < 2) || chunk < 1 || errorWindows < 0
-                || (evalLimit != null && evalLimit < 1)) {
-            throw new UserInputException("--nsamples, --chunk and --eval-limit must be ≥ 1, --seqlen ≥ 2 and"
-                    + " --error-windows ≥ 0");
+        calibration.validate();
+        evalOptions.validate();
+        if (chunk < 1 || errorWindows < 0) {
+            throw new UserInputException("--chunk must be ≥ 1 and --error-windows ≥ 0");
         }
         DsnotMode mode = dsnot || dsnotMode != null
                 ? (dsnotMode == DsnotModeName.all ? DsnotMode.ALL : DsnotMode.ATTENTION) : null;
@@ -308,38 +262,6 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    /** Refuses, before any long work, an output that would be refused at the end or would overwrite the source. */
-    private void checkOutput(Path modelDir) throws IOException, UserInputException {
-        Path o = output.out;
-        if (!Files.exists(o)) {
-            return;
-        }
-        if (!Files.isDirectory(o)) {
-            throw new UserInputException(o + ": exists and is not a directory");
-        }
-        if (Files.isDirectory(modelDir) && Files.isSameFile(o, modelDir)) {
-            throw new UserInputException(o + ": is the source checkpoint; write the pruned one elsewhere");
-        }
-        if (!output.force) {
-            try (var entries = Files.list(o)) {
-                if (entries.findAny().isPresent()) {
-                    throw new OutputExistsException(o);
-                }
-            }
-        }
-    }
-
-    private static JsonNode readSidecar(Path modelDir) {
-        Path p = modelDir.resolve(PrunedCheckpointWriter.SIDECAR);
-        if (!Files.isRegularFile(p)) {
-            return null;
-        }
-        try {
-            return new ObjectMapper().readTree(p.toFile());
-        } catch (IOException e) {
-            return null; // a sidecar we cannot read only loses the history, not the checkpoint
-        }
-    }
 
     /** Says so when the linears already hold many exact zeros: pruning continues from that state. */
     private static void reportExistingSparsity(Engine engine, Path modelDir, JsonNode sidecar, PrintWriter err) {
@@ -365,112 +287,7 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private record Calibration(int[][] windows, CalibrationInfo info) {
-    }
-
-    private Calibration calibration(Engine engine, Path modelDir, JsonNode sourceSidecar, Path corporaDir)
-            throws IOException, UserInputException {
-        String name = calib;
-        if (name == null) {
-            boolean stories = modelDir.toAbsolutePath().normalize().getFileName().toString().toLowerCase(Locale.ROOT)
-                    .contains("stories")
-                    || (sourceSidecar != null && "tinystories".equals(sourceSidecar.path("calibration").path("dataset").asText()));
-            name = stories ? "tinystories" : "c4";
-        }
-        DatasetRegistry registry = DatasetRegistry.bundled();
-        var registered = registry.find(name);
-        Path file;
-        String sha;
-        TextFormat format;
-        try {
-            if (registered.isPresent()) {
-                CalibrationDataset d = registered.get();
-                file = d.locate(corporaDir);
-                sha = d.sha256();
-                format = d.format();
-            } else {
-                file = Path.of(name);
-                if (!Files.isRegularFile(file)) {
-                    throw new UserInputException("--calib " + name + ": neither a registered dataset ("
-                            + String.join(", ", registry.names()) + ") nor a file");
-                }
-                sha = sha256(file);
-                format = TextFormat.guess(file);
-            }
-        } catch (DatasetException e) {
-            throw new UserInputException(e.getMessage());
-        }
-        List<String> documents;
-        try {
-            documents = format.documents(file);
-        } catch (DatasetException e) {
-            throw new UserInputException(e.getMessage());
-        }
-        // the TS protocol's pool (stories 0-699) and DESIGN.md's C4 documents 0-699
-        if (registered.isPresent() && !name.equals("wikitext2")) {
-            documents = documents.subList(0, Math.min(Protocol.EVAL_START, documents.size()));
-        }
-        if (documents.isEmpty()) {
-            throw new UserInputException(file + ": no calibration text in it");
-        }
-        boolean storiesFormat = format == TextFormat.TINYSTORIES;
-        CalibrationWindows.Join join = storiesFormat ? CalibrationWindows.Join.BOS_EACH
-                : CalibrationWindows.Join.EOS_BETWEEN;
-        int n = seqlen != null ? seqlen : (storiesFormat ? Math.min(256, engine.context())
-                : Math.min(2048, engine.context()));
-        if (n > engine.context()) {
-            throw new UserInputException("--seqlen " + n + " is longer than the model's context, " + engine.context());
-        }
-        int[] stream = CalibrationWindows.stream(documents, engine.tokenizer(), join);
-        int[][] w;
-        try {
-            w = windows == CalibWindows.even ? CalibrationWindows.evenlySpaced(stream, nsamples, n)
-                    : CalibrationWindows.random(stream, nsamples, n, seed);
-        } catch (IllegalArgumentException e) {
-            throw new UserInputException("--calib " + name + ": " + e.getMessage());
-        }
-        return new Calibration(w, new CalibrationInfo(registered.isPresent() ? name : "file",
-                file.toAbsolutePath().normalize().toString(), sha, documents.size(), join.name(), stream.length,
-                nsamples, n, windows.name(), seed));
-    }
-
-    private EvalWindows evalWindows(Engine engine, Path corporaDir) throws IOException, UserInputException {
-        Protocol p = Protocol.valueOf(eval.name().toUpperCase(Locale.ROOT));
-        Path text = p.corpusIn(corporaDir);
-        if (!Files.isRegularFile(text)) {
-            throw new UserInputException(text + ": evaluation text of --eval " + eval + " not found");
-        }
-        EvalWindows all;
-        try {
-            all = p.windows(text, engine.tokenizer(), p.defaultSeqlen(engine.context()));
-        } catch (IllegalArgumentException e) {
-            throw new UserInputException(text + ": " + e.getMessage());
-        }
-        return evalLimit == null ? all : all.first(evalLimit);
-    }
-
     private double perplexity(Engine engine, EvalWindows w, String label, PrintWriter err) {
-        EvalResult r;
-        try (ProgressBar bar = ProgressBar.counting(err, label, common.quiet, "windows")) {
-            r = new PerplexityEvaluator(engine.transformer(), engine.options().cacheType(), 64)
-                    .evaluate(w, (done, total, ppl) -> {
-                        bar.suffix(String.format(Locale.ROOT, ", ppl %.4f", ppl));
-                        bar.update(done, total, "");
-                    });
-        }
-        return r.perplexity();
-    }
-
-    private static String sha256(Path p) throws IOException {
-        try (InputStream in = Files.newInputStream(p)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int k; (k = in.read(buf)) > 0; ) {
-                md.update(buf, 0, k);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return EvalOptions.perplexity(engine.transformer(), engine.options().cacheType(), w, label, err, common.quiet);
     }
 }

@@ -3,7 +3,6 @@ package dev.spruce.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -16,7 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.spruce.checkpoint.OutputExistsException;
 import dev.spruce.checkpoint.llama.SlicingConfig;
 import dev.spruce.compress.pipeline.PerplexityInfo;
 import dev.spruce.compress.prune.Parallelism;
@@ -91,10 +89,10 @@ final class SliceCommand implements Callable<Integer> {
         calibration.validate();
         evaluation.validate();
         Path modelDir = modelOptions.modelDir();
-        checkOutput(modelDir);
+        output.checkBeforeWork(modelDir, "sliced");
 
         try (Engine engine = modelOptions.open()) {
-            JsonNode sourceSidecar = readSidecar(modelDir);
+            JsonNode sourceSidecar = Sidecars.read(modelDir);
             if (engine.model().slicing() != null) {
                 throw new UserInputException(modelDir + ": already sliced (residual " + engine.model().embeddings().cols()
                         + " of " + engine.model().config().hiddenSize() + " wide" + slicedBy(sourceSidecar)
@@ -180,38 +178,5 @@ final class SliceCommand implements Callable<Integer> {
     private static String slicedBy(JsonNode sidecar) {
         JsonNode s = sidecar == null ? null : sidecar.path("slice").get("slicing");
         return s == null ? "" : "; spruce.json: slicing " + s.asText();
-    }
-
-    /** Refuses, before any long work, an output that would be refused at the end or would overwrite the source. */
-    private void checkOutput(Path modelDir) throws IOException, UserInputException {
-        Path o = output.out;
-        if (!Files.exists(o)) {
-            return;
-        }
-        if (!Files.isDirectory(o)) {
-            throw new UserInputException(o + ": exists and is not a directory");
-        }
-        if (Files.isDirectory(modelDir) && Files.isSameFile(o, modelDir)) {
-            throw new UserInputException(o + ": is the source checkpoint; write the sliced one elsewhere");
-        }
-        if (!output.force) {
-            try (var entries = Files.list(o)) {
-                if (entries.findAny().isPresent()) {
-                    throw new OutputExistsException(o);
-                }
-            }
-        }
-    }
-
-    private static JsonNode readSidecar(Path modelDir) {
-        Path p = modelDir.resolve(SlicingConfig.SIDECAR);
-        if (!Files.isRegularFile(p)) {
-            return null;
-        }
-        try {
-            return new ObjectMapper().readTree(p.toFile());
-        } catch (IOException e) {
-            return null; // a sidecar we cannot read only loses the history, not the checkpoint
-        }
     }
 }

@@ -98,6 +98,11 @@ class SliceCommandTest {
         assertOneLineError(slice(out, "--slicing", "0.1", "--out", tmp.resolve("again").toString()), ExitCode.BAD_INPUT,
                 "already sliced (residual 48 of 64 wide; spruce.json: slicing 0.25)");
         assertFalse(Files.exists(tmp.resolve("again")));
+        // and so is pruning it
+        Result prune = run("prune", "--model", out.toString(), "--corpora", shared("corpora").toString(), "--method",
+                "wanda", "--sparsity", "0.5", "--out", tmp.resolve("pruned").toString());
+        assertOneLineError(prune, ExitCode.BAD_INPUT, "is a sliced (SliceGPT) checkpoint");
+        assertFalse(Files.exists(tmp.resolve("pruned")));
     }
 
     private static void assertOneLineError(Result r, int code, String contains) {
