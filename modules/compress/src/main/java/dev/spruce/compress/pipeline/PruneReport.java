@@ -51,9 +51,9 @@ public record PruneReport(String source, JsonNode sourceSidecar, PipelineOptions
         }
         prune.put("achieved_sparsity", result.sparsity());
         prune.put("seconds", result.seconds());
-        root.set("calibration", calibrationJson());
+        root.set("calibration", calibration.toJson());
         if (perplexity != null) {
-            root.set("perplexity", perplexityJson());
+            root.set("perplexity", perplexity.toJson());
         }
         ObjectNode tensors = root.putObject("tensors");
         for (BlockReport b : result.blocks()) {
@@ -79,9 +79,9 @@ public record PruneReport(String source, JsonNode sourceSidecar, PipelineOptions
         root.put("method", options.describe());
         root.put("achieved_sparsity", result.sparsity());
         root.put("seconds", result.seconds());
-        root.set("calibration", calibrationJson());
+        root.set("calibration", calibration.toJson());
         if (perplexity != null) {
-            root.set("perplexity", perplexityJson());
+            root.set("perplexity", perplexity.toJson());
         }
         ArrayNode blocks = root.putArray("blocks");
         for (BlockReport b : result.blocks()) {
@@ -150,31 +150,5 @@ public record PruneReport(String source, JsonNode sourceSidecar, PipelineOptions
             md.append("\nᴰ: refined by DSnoT.\n");
         }
         return md.toString();
-    }
-
-    private ObjectNode calibrationJson() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("dataset", calibration.dataset());
-        c.put("file", calibration.file());
-        c.put("sha256", calibration.sha256());
-        c.put("documents", calibration.documents());
-        c.put("join", calibration.join());
-        c.put("stream_tokens", calibration.streamTokens());
-        c.put("nsamples", calibration.nsamples());
-        c.put("seqlen", calibration.seqlen());
-        c.put("windows", calibration.windows());
-        c.put("seed", calibration.seed());
-        return c;
-    }
-
-    private ObjectNode perplexityJson() {
-        ObjectNode p = JSON.createObjectNode();
-        p.put("protocol", perplexity.protocol());
-        p.put("windows", perplexity.windows());
-        p.put("seqlen", perplexity.seqlen());
-        p.put("complete", perplexity.complete());
-        p.put("before", perplexity.before());
-        p.put("after", perplexity.after());
-        return p;
     }
 }

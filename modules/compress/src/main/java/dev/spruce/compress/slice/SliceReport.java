@@ -35,9 +35,9 @@ public record SliceReport(String source, JsonNode sourceSidecar, SliceResult res
         root.set("slice", sliceJson());
         root.set(SlicingConfig.KEY, result.slicing().toJson());
         root.set("parameters", parametersJson());
-        root.set("calibration", calibrationJson());
+        root.set("calibration", calibration.toJson());
         if (perplexity != null) {
-            root.set("perplexity", perplexityJson());
+            root.set("perplexity", perplexity.toJson());
         }
         ObjectNode v = root.putObject("versions");
         versions.forEach(v::put);
@@ -53,9 +53,9 @@ public record SliceReport(String source, JsonNode sourceSidecar, SliceResult res
         root.put("source", source);
         root.set("slice", sliceJson());
         root.set("parameters", parametersJson());
-        root.set("calibration", calibrationJson());
+        root.set("calibration", calibration.toJson());
         if (perplexity != null) {
-            root.set("perplexity", perplexityJson());
+            root.set("perplexity", perplexity.toJson());
         }
         ArrayNode steps = root.putArray("pca");
         for (PcaStep s : result.steps()) {
@@ -160,31 +160,5 @@ public record SliceReport(String source, JsonNode sourceSidecar, SliceResult res
         n.put("norms", p.norms());
         n.put("head", p.head());
         return n;
-    }
-
-    private ObjectNode calibrationJson() {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("dataset", calibration.dataset());
-        c.put("file", calibration.file());
-        c.put("sha256", calibration.sha256());
-        c.put("documents", calibration.documents());
-        c.put("join", calibration.join());
-        c.put("stream_tokens", calibration.streamTokens());
-        c.put("nsamples", calibration.nsamples());
-        c.put("seqlen", calibration.seqlen());
-        c.put("windows", calibration.windows());
-        c.put("seed", calibration.seed());
-        return c;
-    }
-
-    private ObjectNode perplexityJson() {
-        ObjectNode p = JSON.createObjectNode();
-        p.put("protocol", perplexity.protocol());
-        p.put("windows", perplexity.windows());
-        p.put("seqlen", perplexity.seqlen());
-        p.put("complete", perplexity.complete());
-        p.put("before", perplexity.before());
-        p.put("after", perplexity.after());
-        return p;
     }
 }
