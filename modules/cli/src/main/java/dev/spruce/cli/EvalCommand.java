@@ -56,6 +56,9 @@ final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    SparseWeightOptions sparseWeights;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -72,7 +75,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserInputException("--limit must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine engine = modelOptions.open()) {
+        try (Engine engine = modelOptions.open(sparseWeights.policy())) {
             int n = seqlen != null ? seqlen : p.defaultSeqlen(engine.context());
             if (n < 2 || n > engine.context()) {
                 throw new UserInputException("--seqlen must be between 2 and the context, " + engine.context());

@@ -73,6 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    SparseWeightOptions sparseWeights;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -91,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Engine engine = modelOptions.open(); Session session = engine.newSession()) {
+        try (Engine engine = modelOptions.open(sparseWeights.policy()); Session session = engine.newSession()) {
             Tokenizer tokenizer = engine.tokenizer();
             int[] ids = promptIds(engine);
             if (ids.length >= session.maxPositions()) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import dev.spruce.model.Engine;
 import dev.spruce.model.KvCacheType;
+import dev.spruce.model.SparseWeightPolicy;
 import picocli.CommandLine.Option;
 
 /** How to load and run a model: the options {@code generate}, {@code eval} and {@code serve} share. */
@@ -33,11 +34,17 @@ final class ModelOptions {
         return model != null ? model : Defaults.model();
     }
 
+    /** Opens the model with the default sparse weight policy ({@link SparseWeightPolicy#AUTO}). */
     Engine open() throws IOException, UserInputException {
+        return open(SparseWeightPolicy.AUTO);
+    }
+
+    /** Opens the model; commands that rewrite weights pass {@link SparseWeightPolicy#OFF}. */
+    Engine open(SparseWeightPolicy sparse) throws IOException, UserInputException {
         if (threads < 0 || context < 0) {
             throw new UserInputException("--threads and --context must be ≥ 0");
         }
-        return Engine.open(modelDir(), new Engine.Options(threads, kv, context, 64));
+        return Engine.open(modelDir(), new Engine.Options(threads, kv, context, 64, sparse));
     }
 
     /** Accepts f32, bf16, f16 in any case. */

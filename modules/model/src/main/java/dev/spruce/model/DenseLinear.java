@@ -80,13 +80,6 @@ public final class DenseLinear implements Linear {
         } else {
             kernels.matmul(weight, x, batch, out, rowStart, rowEnd);
         }
-        if (bias != null) {
-            int rows = weight.rows();
-            for (int b = 0; b < batch; b++) {
-                for (int r = rowStart; r < rowEnd; r++) {
-                    out[b * rows + r] += bias[r];
-                }
-            }
-        }
+        Linear.addBias(bias, out, weight.rows(), batch, rowStart, rowEnd);
     }
 }
