@@ -16,11 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * multiplied with the activations as in a dense dot product. A 64-column word without kept
  * values is skipped.
  *
- * <p>Chosen by measurement over the alternatives on AVX2 (closing note of issue 6): a permutation
- * table with a blend, {@code compress} on the activations instead, and decoding each row to a
- * dense scratch first were all slower than {@code expand} for matrix × vector. Matrix × batch
- * does decode rows to a dense F32 tile, because there each decoded row is reused by every batch
- * item ({@link SimdDenseKernels#matmulWidened}).
+ * <p>Alternatives measured on AVX2 (Zen 2, closing note of issue 6): a float permutation table
+ * with a two-source {@code selectFrom}, {@code compress} on the activations, a fixed-stride 2:4
+ * walk, a 2:4 table of pre-gathered activations, a scalar walk of the set bits, and decoding each
+ * row to a dense scratch first. None reached the dense BF16 kernel's single-thread speed (the best
+ * ran at about half of it, at 50-90 % sparsity); the best were within about 20 % of {@code expand},
+ * which is the simplest and needs no tables. Matrix × batch does decode rows to a dense F32 tile, because there each decoded row is
+ * reused by every batch item ({@link SimdDenseKernels#matmulWidened}).
  *
  * <p>A vector load reads up to {@code LANES - 1} values past a row's last one; rows for which that
  * would leave the values segment (the last rows of a memory-mapped tensor) run the scalar twin.

@@ -12,6 +12,7 @@ import dev.spruce.checkpoint.Checkpoint;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.llama.LlamaWeights;
+import dev.spruce.checkpoint.llama.SlicingConfig;
 import dev.spruce.kernels.SparseMatrix;
 import dev.spruce.kernels.SparseStructure;
 import dev.spruce.checkpoint.llama.WeightBindingException;
@@ -65,17 +66,21 @@ final class InspectCommand implements Callable<Integer> {
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             List<String> problems = List.of();
             Map<String, SparseMatrix> packed = Map.of();
+            SlicingConfig slicing = null;
             if (config != null) {
                 try {
-                    packed = LlamaWeights.bind(config, checkpoint).packed();
+                    LlamaWeights bound = LlamaWeights.bind(config, checkpoint);
+                    packed = bound.packed();
+                    slicing = bound.slicing();
                 } catch (WeightBindingException e) {
                     problems = e.problems();
                 }
             }
             if (json) {
-                printJson(out, dir, config, checkpoint, problems, packed);
+                printJson(out, dir, config, checkpoint, problems, packed, slicing);
             } else {
                 printTable(out, dir, config, checkpoint, problems);
+                printSlicing(out, slicing);
                 printPacked(out, packed);
             }
             if (!problems.isEmpty()) {
@@ -123,6 +128,20 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
+    /** The residual widths of a SliceGPT-sliced checkpoint, per block. */
+    private static void printSlicing(PrintWriter out, SlicingConfig s) {
+        if (s == null) {
+            return;
+        }
+        out.printf(Locale.ROOT, "%nSliced (SliceGPT): embeddings %d of hidden %d, head reads %d%n", s.embeddingDimension(),
+                s.hiddenSize(), s.headDimension());
+        out.printf(Locale.ROOT, "%-6s  %12s  %12s  %12s  %12s%n", "block", "attn in", "attn out", "mlp in", "mlp out");
+        for (int i = 0; i < s.layers(); i++) {
+            out.printf(Locale.ROOT, "%-6d  %12d  %12d  %12d  %12d%n", i, s.attentionInput(i), s.attentionOutput(i),
+                    s.mlpInput(i), s.mlpOutput(i));
+        }
+    }
+
     /** The weights stored in a bitmask layout: format, sparsity, and bytes against the dense tensor. */
     private static void printPacked(PrintWriter out, Map<String, SparseMatrix> packed) {
         if (packed.isEmpty()) {
@@ -154,7 +173,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private void printJson(PrintWriter out, Path dir, ModelConfig c, Checkpoint ck, List<String> problems,
-                           Map<String, SparseMatrix> packed) throws Exception {
+                           Map<String, SparseMatrix> packed, SlicingConfig slicing) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("path", dir.toAbsolutePath().normalize().toString());
@@ -177,6 +196,9 @@ final class InspectCommand implements Callable<Integer> {
                 long z = t.countZeros();
                 n.put("zeros", z).put("zero_fraction", t.numel() == 0 ? 0.0 : (double) z / t.numel());
             }
+        }
+        if (slicing != null) {
+            root.set("slicing", slicing.toJson());
         }
         ArrayNode packedNodes = root.putArray("packed");
         packed.forEach((name, m) -> packedNodes.addObject().put("name", name).put("format", format(m))
