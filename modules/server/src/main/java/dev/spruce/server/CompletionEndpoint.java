@@ -84,6 +84,7 @@ final class CompletionEndpoint implements Handler {
         ctx.res().setContentType("text/event-stream; charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
         ctx.res().setHeader("X-Accel-Buffering", "no");
+        ctx.res().flushBuffer();   // the headers go now: the client knows it was accepted, even while queued
         SseWriter sse = new SseWriter(ctx.res().getOutputStream());
         var opening = shape.opening(envelope);
         if (opening != null) {
