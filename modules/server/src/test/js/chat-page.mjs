@@ -16,11 +16,11 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   const consoleErrors = [];
   page.on("console", m => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  await page.goto(SPRUCE_URL + "/");
   if (SPRUCE_API_KEY) {
-    await page.fill("#key", SPRUCE_API_KEY);
-    await page.dispatchEvent("#key", "change");
+    // As if the user had entered the key on an earlier visit (the page keeps it in localStorage).
+    await context.addInitScript(key => localStorage.setItem("spruce-api-key", key), SPRUCE_API_KEY);
   }
+  await page.goto(SPRUCE_URL + "/");
   await page.waitForFunction(() => document.getElementById("model").textContent.startsWith("model: "));
   await page.fill("#temperature", "0");
   await page.fill("#maxTokens", MAX_TOKENS);
