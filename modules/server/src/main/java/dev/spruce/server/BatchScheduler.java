@@ -44,7 +44,7 @@ final class BatchScheduler implements AutoCloseable {
         this.engine = engine;
         this.tokenizer = engine.tokenizer();
         this.decoder = BatchDecoder.of(engine, maxBatch);
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueue));
+        this.queue = new ArrayBlockingQueue<>(maxQueue);
         this.metrics = metrics;
         metrics.watch(this::queued, () -> activeCount, () -> kvBytes);
         this.thread = new Thread(this::loop, "spruce-batcher");

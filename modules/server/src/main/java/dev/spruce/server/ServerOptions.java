@@ -25,8 +25,8 @@ public record ServerOptions(String host, int port, String modelId, String apiKey
         if (apiKey != null && apiKey.isBlank()) {
             throw new IllegalArgumentException("the API key must not be empty");
         }
-        if (maxBatch < 1 || maxQueue < 0) {
-            throw new IllegalArgumentException("the batch must hold at least 1 sequence and the queue 0 or more, got "
+        if (maxBatch < 1 || maxQueue < 1) {
+            throw new IllegalArgumentException("the batch and the queue must hold at least 1 each, got "
                     + maxBatch + " and " + maxQueue);
         }
     }
