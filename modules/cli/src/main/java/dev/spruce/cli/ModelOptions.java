@@ -34,11 +34,6 @@ final class ModelOptions {
         return model != null ? model : Defaults.model();
     }
 
-    /** Opens the model with the default sparse weight policy ({@link SparseWeightPolicy#AUTO}). */
-    Engine open() throws IOException, UserInputException {
-        return open(SparseWeightPolicy.AUTO);
-    }
-
     /** Opens the model; commands that rewrite weights pass {@link SparseWeightPolicy#OFF}. */
     Engine open(SparseWeightPolicy sparse) throws IOException, UserInputException {
         if (threads < 0 || context < 0) {

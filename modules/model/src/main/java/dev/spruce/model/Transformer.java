@@ -85,10 +85,23 @@ public final class Transformer {
      * @param layer the index the KV cache and the observer see
      */
     public void attentionSublayer(DecoderLayer w, int layer, Activations a, int batch, int position, KvCache cache) {
+        attentionSublayer(w, layer, a, batch, new BatchRows.Consecutive(position, cache));
+    }
+
+    /**
+     * The attention half of a block for rows placed by {@code rows}: row {@code b} is rotated to,
+     * stored at and attends up to {@code rows.position(b)} of {@code rows.cache(b)}. With one row per
+     * sequence this is a batched decode step over several sequences; the linears read their weights
+     * once for all of them.
+     */
+    public void attentionSublayer(DecoderLayer w, int layer, Activations a, int batch, BatchRows rows) {
         checkBatch(batch, a);
-        if (position + batch > cache.maxPositions() || position + batch > model.rope().maxPositions()) {
-            throw new IllegalArgumentException("positions up to " + (position + batch) + " exceed the context of "
-                    + Math.min(cache.maxPositions(), model.rope().maxPositions()));
+        for (int b = 0; b < batch; b++) {
+            int end = rows.position(b) + 1;
+            if (end > rows.cache(b).maxPositions() || end > model.rope().maxPositions()) {
+                throw new IllegalArgumentException("positions up to " + end + " exceed the context of "
+                        + Math.min(rows.cache(b).maxPositions(), model.rope().maxPositions()));
+            }
         }
         int in = w.inputWidth();
         int qDim = config.queryDim();
@@ -106,11 +119,12 @@ public final class Transformer {
         }
         apply3(w.q(), a.q, w.k(), a.k, w.v(), a.v, a.xb, batch);
         for (int b = 0; b < batch; b++) {
-            kernels.rope(model.rope(), position + b, a.q, b * qDim, config.numHeads());
-            kernels.rope(model.rope(), position + b, a.k, b * kvDim, config.numKvHeads());
-            cache.store(layer, position + b, a.k, b * kvDim, a.v, b * kvDim);
+            int position = rows.position(b);
+            kernels.rope(model.rope(), position, a.q, b * qDim, config.numHeads());
+            kernels.rope(model.rope(), position, a.k, b * kvDim, config.numKvHeads());
+            rows.cache(b).store(layer, position, a.k, b * kvDim, a.v, b * kvDim);
         }
-        attention(layer, a, batch, position, cache);
+        attention(layer, a, batch, rows);
         if (obs != null) {
             obs.observe(layer, LinearRole.O, a.att, batch, qDim);
         }
@@ -172,7 +186,7 @@ public final class Transformer {
         return width == hidden ? eps : (float) (config.rmsNormEps() * hidden / width);
     }
 
-    private void attention(int layer, Activations a, int batch, int position, KvCache cache) {
+    private void attention(int layer, Activations a, int batch, BatchRows rows) {
         int heads = config.numHeads();
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
@@ -183,7 +197,7 @@ public final class Transformer {
                 int b = i / heads;
                 int h = i % heads;
                 int at = b * qDim + h * headDim;
-                cache.attend(layer, h / group, a.q, at, position + b + 1, scale, scores, a.att, at);
+                rows.cache(b).attend(layer, h / group, a.q, at, rows.position(b) + 1, scale, scores, a.att, at);
             }
         });
     }
