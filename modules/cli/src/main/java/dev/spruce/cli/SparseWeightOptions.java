@@ -6,12 +6,13 @@ import picocli.CommandLine.Option;
 /** Which linears run on the sparse kernels: the options of the commands that run a model as it is. */
 final class SparseWeightOptions {
 
-    @Option(names = "--sparse-weights", paramLabel = "MODE", defaultValue = "auto",
+    @Option(names = "--sparse-weights", paramLabel = "MODE", defaultValue = "off",
             converter = SparseModeConverter.class,
             description = "Which decoder-block linears run on the sparse kernels. auto: those whose fraction of zeros"
-                    + " is at least --sparse-min (a pruned checkpoint runs sparse with no extra step); off: dense"
-                    + " tensors stay dense; on: every block linear is packed. Weights stored packed (spruce pack)"
-                    + " always run sparse. Default: ${DEFAULT-VALUE}.")
+                    + " is at least --sparse-min (a pruned checkpoint runs sparse with no extra step, in less"
+                    + " memory); off: dense tensors stay dense; on: every block linear is packed. Weights stored"
+                    + " packed (spruce pack) always run sparse. Default: ${DEFAULT-VALUE}, because on AVX2 the"
+                    + " sparse kernels still decode about 3x slower than dense BF16.")
     SparseWeightPolicy.Mode sparseWeights;
 
     @Option(names = "--sparse-min", paramLabel = "FRACTION", defaultValue = "0.5",

@@ -36,9 +36,9 @@ public final class Engine implements AutoCloseable {
             }
         }
 
-        /** With the default sparse weight policy, {@link SparseWeightPolicy#AUTO}. */
+        /** With the default sparse weight policy, {@link SparseWeightPolicy#OFF} (packed checkpoints still run sparse). */
         public Options(int threads, KvCacheType cacheType, int context, int prefillChunk) {
-            this(threads, cacheType, context, prefillChunk, SparseWeightPolicy.AUTO);
+            this(threads, cacheType, context, prefillChunk, SparseWeightPolicy.OFF);
         }
     }
 
