@@ -173,6 +173,10 @@ public final class Transformer {
     }
 
     private void attention(int layer, Activations a, int batch, int position, KvCache cache) {
+        if (cache instanceof PolicyKvCache policy) {
+            policyAttention(layer, a, batch, position, policy);
+            return;
+        }
         int heads = config.numHeads();
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
@@ -186,6 +190,40 @@ public final class Transformer {
                 cache.attend(layer, h / group, a.q, at, position + b + 1, scale, scores, a.att, at);
             }
         });
+    }
+
+    /**
+     * Attention through a cache with its own policy: every position and head at once, or position
+     * after position (heads in parallel) when the policy's state moves with each position.
+     */
+    private void policyAttention(int layer, Activations a, int batch, int position, PolicyKvCache cache) {
+        int heads = config.numHeads();
+        int group = heads / config.numKvHeads();
+        int headDim = config.headDim();
+        int qDim = config.queryDim();
+        if (!cache.sequential()) {
+            pool.forRange(batch * heads, (start, end, worker) -> {
+                for (int i = start; i < end; i++) {
+                    int b = i / heads;
+                    int h = i % heads;
+                    int at = b * qDim + h * headDim;
+                    cache.attendHead(layer, h, h / group, a.q, at, position + b + 1, scale, a.scores[worker], a.att, at);
+                }
+            });
+            return;
+        }
+        for (int b = 0; b < batch; b++) {
+            int p = position + b;
+            int row = b * qDim;
+            cache.beginPosition(layer, p);
+            pool.forRange(heads, (start, end, worker) -> {
+                for (int h = start; h < end; h++) {
+                    int at = row + h * headDim;
+                    cache.attendHead(layer, h, h / group, a.q, at, p + 1, scale, a.scores[worker], a.att, at);
+                }
+            });
+            cache.endPosition(layer, p);
+        }
     }
 
     /**
