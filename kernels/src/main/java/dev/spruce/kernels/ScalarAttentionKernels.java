@@ -21,12 +21,17 @@ final class ScalarAttentionKernels implements AttentionKernels {
                             float[] scores) {
         AttentionChecks.checkLabels(q, qOffset, channels, labels.length, offset, channels, stride, length, scores);
         for (int t = 0; t < length; t++) {
-            float sum = 0f;
-            for (int c = 0; c < channels; c++) {
-                sum = Math.fma(q[qOffset + c], labels[offset + c * stride + t], sum);
-            }
-            scores[t] = sum;
+            scores[t] = labelScore(q, qOffset, channels, labels, offset, stride, t);
         }
+    }
+
+    /** The score of position {@code t} from F32 labels: the SIMD tail computes it with this too. */
+    static float labelScore(float[] q, int qOffset, int channels, float[] labels, int offset, int stride, int t) {
+        float sum = 0f;
+        for (int c = 0; c < channels; c++) {
+            sum = Math.fma(q[qOffset + c], labels[offset + c * stride + t], sum);
+        }
+        return sum;
     }
 
     @Override
@@ -38,14 +43,21 @@ final class ScalarAttentionKernels implements AttentionKernels {
         Objects.checkFromIndexSize(mOffset, length, min.length);
         float qSum = querySum(q, qOffset, channels);
         for (int t = 0; t < length; t++) {
-            float sum = 0f;
-            for (int c = 0; c < channels; c++) {
-                int b = codes[offset + (c >> 1) * stride + t];
-                int code = (c & 1) == 0 ? b & 0xF : (b >> 4) & 0xF;
-                sum = Math.fma(q[qOffset + c], (float) code, sum);
-            }
-            scores[t] = Math.fma(scale[mOffset + t], sum, min[mOffset + t] * qSum);
+            scores[t] = labelScore4(q, qOffset, channels, codes, offset, stride, scale[mOffset + t], min[mOffset + t],
+                    qSum, t);
         }
+    }
+
+    /** The score of position {@code t} from 4-bit labels: the SIMD tail computes it with this too. */
+    static float labelScore4(float[] q, int qOffset, int channels, byte[] codes, int offset, int stride, float scale,
+                             float min, float qSum, int t) {
+        float sum = 0f;
+        for (int c = 0; c < channels; c++) {
+            int b = codes[offset + (c >> 1) * stride + t];
+            int code = (c & 1) == 0 ? b & 0xF : (b >> 4) & 0xF;
+            sum = Math.fma(q[qOffset + c], (float) code, sum);
+        }
+        return Math.fma(scale, sum, min * qSum);
     }
 
     /** {@code sum_c q_c} left to right: both twins use this one. */

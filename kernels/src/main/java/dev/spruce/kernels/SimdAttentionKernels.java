@@ -72,11 +72,7 @@ final class SimdAttentionKernels implements AttentionKernels {
             acc.intoArray(scores, t);
         }
         for (; t < length; t++) {
-            float sum = 0f;
-            for (int c = 0; c < channels; c++) {
-                sum = Math.fma(q[qOffset + c], labels[offset + c * stride + t], sum);
-            }
-            scores[t] = sum;
+            scores[t] = ScalarAttentionKernels.labelScore(q, qOffset, channels, labels, offset, stride, t);
         }
     }
 
@@ -121,13 +117,8 @@ final class SimdAttentionKernels implements AttentionKernels {
             }
         }
         for (; t < length; t++) {
-            float sum = 0f;
-            for (int c = 0; c < channels; c++) {
-                int b = codes[offset + (c >> 1) * stride + t];
-                int code = (c & 1) == 0 ? b & 0xF : (b >> 4) & 0xF;
-                sum = Math.fma(q[qOffset + c], (float) code, sum);
-            }
-            scores[t] = Math.fma(scale[mOffset + t], sum, min[mOffset + t] * qSum);
+            scores[t] = ScalarAttentionKernels.labelScore4(q, qOffset, channels, codes, offset, stride,
+                    scale[mOffset + t], min[mOffset + t], qSum, t);
         }
     }
 

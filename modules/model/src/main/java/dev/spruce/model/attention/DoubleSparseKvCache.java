@@ -113,10 +113,7 @@ final class DoubleSparseKvCache implements PolicyKvCache {
 
     @Override
     public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
-        if (position < 0 || position >= maxPositions) {
-            throw new IndexOutOfBoundsException("position " + position + " is outside the KV cache's " + maxPositions
-                    + " positions");
-        }
+        Positions.check(position, maxPositions);
         System.arraycopy(k, kOffset, keys[layer], position * kvDim, kvDim);
         System.arraycopy(v, vOffset, values[layer], position * kvDim, kvDim);
         LabelCache[] heads = labels[layer];
@@ -130,8 +127,8 @@ final class DoubleSparseKvCache implements PolicyKvCache {
                            float[] scores, float[] out, int outOffset) {
         if (layer < denseLayers || length <= k) {
             if (layer >= denseLayers && toldDense.compareAndSet(false, true)) {
-                notices.accept("double sparsity: k = " + k + " is not below the " + length
-                        + " cached positions; attending densely until more are cached");
+                notices.accept("double sparsity: k = " + k + " covers all " + length
+                        + " cached positions; attending densely while k >= the cached positions");
             }
             kernels.attention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], length, scale,
                     scores, out, outOffset);

@@ -28,9 +28,7 @@ final class H2oKvCache implements PolicyKvCache {
     private final Kernels kernels;
 
     H2oKvCache(ModelConfig config, int maxPositions, H2oSettings settings, Kernels kernels) {
-        if (maxPositions < 1) {
-            throw new IllegalArgumentException("a KV cache needs at least one position, got " + maxPositions);
-        }
+        Positions.checkCapacity(maxPositions);
         this.maxPositions = maxPositions;
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
@@ -67,10 +65,7 @@ final class H2oKvCache implements PolicyKvCache {
 
     @Override
     public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
-        if (position < 0 || position >= maxPositions) {
-            throw new IndexOutOfBoundsException("position " + position + " is outside the KV cache's " + maxPositions
-                    + " positions");
-        }
+        Positions.check(position, maxPositions);
         if (position == 0) {
             for (HeavyHitterSlots s : slots[layer]) {
                 s.clear();

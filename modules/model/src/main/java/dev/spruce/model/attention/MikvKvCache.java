@@ -42,9 +42,7 @@ final class MikvKvCache implements PolicyKvCache {
     private final ThreadLocal<float[][]> scratch;
 
     MikvKvCache(ModelConfig config, int maxPositions, MikvSettings settings, Kernels kernels) {
-        if (maxPositions < 1) {
-            throw new IllegalArgumentException("a KV cache needs at least one position, got " + maxPositions);
-        }
+        Positions.checkCapacity(maxPositions);
         this.maxPositions = maxPositions;
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
@@ -96,10 +94,7 @@ final class MikvKvCache implements PolicyKvCache {
 
     @Override
     public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
-        if (position < 0 || position >= maxPositions) {
-            throw new IndexOutOfBoundsException("position " + position + " is outside the KV cache's " + maxPositions
-                    + " positions");
-        }
+        Positions.check(position, maxPositions);
         if (position == 0) {
             for (int h = 0; h < kvHeads; h++) {
                 slots[layer][h].clear();

@@ -117,7 +117,7 @@ class PolicyCachesTest {
                 new DoubleSparsitySettings(1, CONTEXT, 0.5, 0, 16, 2, null)).withNotices(notices::add);
         assertClose(dense, run(everyToken, t, 16), 0, "double sparsity with k = context");
         assertEquals(1, notices.size(), "the dense fallback is said once: " + notices);
-        assertTrue(notices.get(0).contains("k = " + CONTEXT), notices.get(0));
+        assertTrue(notices.get(0).contains("k = " + CONTEXT + " covers all"), notices.get(0));
         assertClose(dense, run(AttentionSettings.h2o(H2oSettings.of(1)), t, 16), 1e-5, "h2o with a full budget");
         assertClose(dense, run(AttentionSettings.mikv(MikvSettings.of(1, HighPrecision.F32, 2)), t, 16), 1e-5,
                 "mikv with everything in high precision");
