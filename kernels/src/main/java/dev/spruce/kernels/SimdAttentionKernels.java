@@ -288,25 +288,64 @@ final class SimdAttentionKernels implements AttentionKernels {
     }
 
     /**
-     * {@code out = sum_j p_j v_{positions[j]}}, one output vector held in a register while
-     * {@code j} runs (heads are 64–128 floats: a few vectors, each over the gathered rows); each
-     * lane accumulates in the scalar twin's order.
+     * {@code out = sum_j p_j v_{positions[j]}}, rows outer: each gathered value row is read whole,
+     * front to back, while a block of up to 8 output vectors stays in registers (a 64-float head at
+     * 256 bits is one block), so a row's cache lines are requested together instead of once per
+     * output vector. Each lane still accumulates over {@code j} in order, as the scalar twin does.
      */
     private static void gatheredSum(int headDim, KvRows values, int[] positions, int count, float[] p, float[] out,
                                     int outOffset) {
         float[] v = values.data();
         int d = 0;
-        for (; d + 2 * L <= headDim; d += 2 * L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
+        for (; d + 8 * L <= headDim; d += 8 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            FloatVector a4 = FloatVector.zero(F);
+            FloatVector a5 = FloatVector.zero(F);
+            FloatVector a6 = FloatVector.zero(F);
+            FloatVector a7 = FloatVector.zero(F);
             for (int j = 0; j < count; j++) {
                 FloatVector pj = FloatVector.broadcast(F, p[j]);
                 int vt = values.start(positions[j]) + d;
-                acc0 = FloatVector.fromArray(F, v, vt).fma(pj, acc0);
-                acc1 = FloatVector.fromArray(F, v, vt + L).fma(pj, acc1);
+                a0 = FloatVector.fromArray(F, v, vt).fma(pj, a0);
+                a1 = FloatVector.fromArray(F, v, vt + L).fma(pj, a1);
+                a2 = FloatVector.fromArray(F, v, vt + 2 * L).fma(pj, a2);
+                a3 = FloatVector.fromArray(F, v, vt + 3 * L).fma(pj, a3);
+                a4 = FloatVector.fromArray(F, v, vt + 4 * L).fma(pj, a4);
+                a5 = FloatVector.fromArray(F, v, vt + 5 * L).fma(pj, a5);
+                a6 = FloatVector.fromArray(F, v, vt + 6 * L).fma(pj, a6);
+                a7 = FloatVector.fromArray(F, v, vt + 7 * L).fma(pj, a7);
             }
-            acc0.intoArray(out, outOffset + d);
-            acc1.intoArray(out, outOffset + d + L);
+            int o = outOffset + d;
+            a0.intoArray(out, o);
+            a1.intoArray(out, o + L);
+            a2.intoArray(out, o + 2 * L);
+            a3.intoArray(out, o + 3 * L);
+            a4.intoArray(out, o + 4 * L);
+            a5.intoArray(out, o + 5 * L);
+            a6.intoArray(out, o + 6 * L);
+            a7.intoArray(out, o + 7 * L);
+        }
+        for (; d + 4 * L <= headDim; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            for (int j = 0; j < count; j++) {
+                FloatVector pj = FloatVector.broadcast(F, p[j]);
+                int vt = values.start(positions[j]) + d;
+                a0 = FloatVector.fromArray(F, v, vt).fma(pj, a0);
+                a1 = FloatVector.fromArray(F, v, vt + L).fma(pj, a1);
+                a2 = FloatVector.fromArray(F, v, vt + 2 * L).fma(pj, a2);
+                a3 = FloatVector.fromArray(F, v, vt + 3 * L).fma(pj, a3);
+            }
+            int o = outOffset + d;
+            a0.intoArray(out, o);
+            a1.intoArray(out, o + L);
+            a2.intoArray(out, o + 2 * L);
+            a3.intoArray(out, o + 3 * L);
         }
         for (; d + L <= headDim; d += L) {
             FloatVector acc = FloatVector.zero(F);
