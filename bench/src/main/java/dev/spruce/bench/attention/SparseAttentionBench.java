@@ -45,7 +45,7 @@ import dev.spruce.model.attention.MikvSettings;
  * Every figure is min / median / max over the repetitions; ratios are of medians.
  *
  * <p>Usage: {@code SparseAttentionBench [--threads 2] [--contexts 1024,4096,16384,32768]
- * [--decode 6] [--attention-repeats 5] DIR...}
+ * [--decode 6] [--attention-repeats 5] [--dense-layers 2] DIR...}
  */
 public final class SparseAttentionBench {
 
@@ -59,6 +59,7 @@ public final class SparseAttentionBench {
         int threads = 2;
         int decode = 6;
         int repeats = 5;
+        int denseLayers = 2;
         List<Integer> contexts = List.of(1024, 4096, 16384, 32768);
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -66,17 +67,19 @@ public final class SparseAttentionBench {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--decode" -> decode = Integer.parseInt(args[++i]);
                 case "--attention-repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--dense-layers" -> denseLayers = Integer.parseInt(args[++i]);
                 case "--contexts" -> contexts = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
                 default -> dirs.add(Path.of(args[i]));
             }
         }
         List<Variant> variants = List.of(
                 new Variant("dense", AttentionSettings.DENSE),
-                new Variant("ds 1/8", ds(1.0 / 8)),
-                new Variant("ds 1/16", ds(1.0 / 16)));
+                new Variant("ds 1/8", ds(1.0 / 8, denseLayers)),
+                new Variant("ds 1/16", ds(1.0 / 16, denseLayers)));
         System.out.printf(Locale.ROOT, "sparse attention bench: %d threads, %s kernels, contexts %s, %d decode steps,"
-                        + " %d attention repeats; Double Sparsity with channel ratio 1/8, 4-bit labels, 2 dense layers%n",
-                threads, KernelProvider.get().name() + "-" + KernelProvider.get().vectorBits(), contexts, decode, repeats);
+                        + " %d attention repeats; Double Sparsity with channel ratio 1/8, 4-bit labels, %d dense layers%n",
+                threads, KernelProvider.get().name() + "-" + KernelProvider.get().vectorBits(), contexts, decode, repeats,
+                denseLayers);
         try (WorkerPool pool = WorkerPool.create(threads)) {
             for (Path dir : dirs) {
                 try (LlamaModel model = LlamaModel.load(dir, KernelProvider.get())) {
@@ -87,8 +90,8 @@ public final class SparseAttentionBench {
         }
     }
 
-    private static AttentionSettings ds(double tokenRatio) {
-        return AttentionSettings.doubleSparse(new DoubleSparsitySettings(tokenRatio, 0, 1.0 / 8, 0, 4, 2, null))
+    private static AttentionSettings ds(double tokenRatio, int denseLayers) {
+        return AttentionSettings.doubleSparse(new DoubleSparsitySettings(tokenRatio, 0, 1.0 / 8, 0, 4, denseLayers, null))
                 .withNotices(m -> { });
     }
 
@@ -100,9 +103,10 @@ public final class SparseAttentionBench {
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.maxPositionEmbeddings());
         System.out.printf(Locale.ROOT, "%-8s %-8s %-34s %-34s %s%n", "context", "variant", "attention ms/token (min/med/max)",
                 "decode tokens/s (min/med/max)", "speed-up vs dense (attention, decode)");
-        // JIT warm-up on the smallest context, every variant, not reported
+        // JIT warm-up on a small context, every variant, not reported: long enough for C2 to compile the
+        // attention loops (a shorter one left vector code running unintrinsified in the first timed runs)
         for (Variant v : variants) {
-            run(model, transformer, pool, contexts.getFirst(), v, 2, 2);
+            run(model, transformer, pool, Math.min(4096, contexts.getFirst()), v, 4, 10);
         }
         for (int context : contexts) {
             if (context > c.maxPositionEmbeddings()) {
@@ -189,24 +193,35 @@ public final class SparseAttentionBench {
         });
     }
 
+    /** Seeded standard Gaussians the synthetic keys and values are cut from (drawing 32K × layers × kvDim afresh is slow). */
+    private static final float[] GAUSSIANS = gaussians(1 << 20);
+
+    private static float[] gaussians(int n) {
+        SplittableRandom random = new SplittableRandom(7);
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) random.nextGaussian();
+        }
+        return g;
+    }
+
     /**
-     * Stores {@code positions} synthetic keys and values in every layer: seeded Gaussians, each
-     * channel of a key scaled by 1, or by 10 for one channel in 16 (outlier channels).
+     * Stores {@code positions} synthetic keys and values in every layer: runs of a fixed pool of
+     * seeded Gaussians starting at seeded random offsets, each channel of a key scaled by 1, or by
+     * 10 for one channel in 16 (outlier channels, as real keys have).
      */
     private static void fill(KvCache cache, ModelConfig c, int positions) {
         SplittableRandom random = new SplittableRandom(7);
         int kvDim = c.kvDim();
-        float[] channelScale = new float[kvDim];
-        for (int i = 0; i < kvDim; i++) {
-            channelScale[i] = i % 16 == 3 ? 10f : 1f;
-        }
         float[] k = new float[kvDim];
         float[] v = new float[kvDim];
         for (int layer = 0; layer < c.numLayers(); layer++) {
             for (int p = 0; p < positions; p++) {
+                int ko = random.nextInt(GAUSSIANS.length - kvDim);
+                int vo = random.nextInt(GAUSSIANS.length - kvDim);
                 for (int i = 0; i < kvDim; i++) {
-                    k[i] = (float) random.nextGaussian() * channelScale[i];
-                    v[i] = (float) random.nextGaussian();
+                    k[i] = GAUSSIANS[ko + i] * (i % 16 == 3 ? 10f : 1f);
+                    v[i] = GAUSSIANS[vo + i];
                 }
                 cache.store(layer, p, k, 0, v, 0);
             }

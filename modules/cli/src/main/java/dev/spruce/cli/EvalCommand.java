@@ -16,6 +16,7 @@ import dev.spruce.eval.PerplexityEvaluator;
 import dev.spruce.eval.Protocol;
 import dev.spruce.eval.TopOneAgreement;
 import dev.spruce.model.Engine;
+import dev.spruce.model.KvCache;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.attention.AttentionSettings;
 import picocli.CommandLine.Command;
@@ -99,10 +100,9 @@ final class EvalCommand implements Callable<Integer> {
             EvalResult r;
             KvCacheType storage = engine.options().cacheType();
             long kvBytes;
-            long denseBytes = storage.create(engine.model().config(), n, engine.model().kernels()).bytesPerPosition();
+            long denseBytes = bytesPerPosition(AttentionSettings.DENSE, engine, n);
             try {
-                kvBytes = attention.createCache(engine.model().config(), n, storage, engine.model().kernels())
-                        .bytesPerPosition();
+                kvBytes = bytesPerPosition(attention, engine, n);
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }
@@ -161,5 +161,16 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /** Bytes a cache of {@code positions} under {@code attention} holds per position (made, measured, freed). */
+    private static long bytesPerPosition(AttentionSettings attention, Engine engine, int positions) throws Exception {
+        KvCache cache = attention.createCache(engine.model().config(), positions, engine.options().cacheType(),
+                engine.model().kernels());
+        long bytes = cache.bytesPerPosition();
+        if (cache instanceof AutoCloseable c) {
+            c.close();
+        }
+        return bytes;
     }
 }
