@@ -25,6 +25,8 @@ final class H2oKvCache implements PolicyKvCache {
     private final KvRows[][] keyRows;
     private final KvRows[][] valueRows;
     private final StagedKeyValues[] staged;
+    /** Per query head, the probabilities it paid each slot at the current position (summed per group at its end). */
+    private final float[][] probabilities;
     private final Kernels kernels;
 
     H2oKvCache(ModelConfig config, int maxPositions, H2oSettings settings, Kernels kernels) {
@@ -43,10 +45,11 @@ final class H2oKvCache implements PolicyKvCache {
         keyRows = new KvRows[layers][kvHeads];
         valueRows = new KvRows[layers][kvHeads];
         staged = new StagedKeyValues[layers];
+        probabilities = new float[config.numHeads()][budget];
         for (int l = 0; l < layers; l++) {
             staged[l] = new StagedKeyValues(config.kvDim());
             for (int h = 0; h < kvHeads; h++) {
-                slots[l][h] = new HeavyHitterSlots(budget, recent, group);
+                slots[l][h] = new HeavyHitterSlots(budget, recent);
                 keyRows[l][h] = new KvRows(keys[l][h], 0, headDim);
                 valueRows[l][h] = new KvRows(values[l][h], 0, headDim);
             }
@@ -86,13 +89,21 @@ final class H2oKvCache implements PolicyKvCache {
         stage.taken(position);
     }
 
+    /** The group's attention at this position joins each slot's accumulated mass. */
+    @Override
+    public void endPosition(int layer, int position) {
+        for (int h = 0; h < kvHeads; h++) {
+            slots[layer][h].accumulate(probabilities, h * group, group);
+        }
+    }
+
     @Override
     public void attendHead(int layer, int queryHead, int kvHead, float[] q, int qOffset, int length, float scale,
                            float[] scores, float[] out, int outOffset) {
         HeavyHitterSlots s = slots[layer][kvHead];
         kernels.attention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], s.used(), scale,
                 scores, out, outOffset);
-        s.accumulate(queryHead % group, scores);
+        System.arraycopy(scores, 0, probabilities[queryHead], 0, s.used());
     }
 
     @Override
@@ -102,7 +113,7 @@ final class H2oKvCache implements PolicyKvCache {
 
     @Override
     public long bytes() {
-        long sum = 0;
+        long sum = (long) probabilities.length * budget * Float.BYTES;
         for (int l = 0; l < slots.length; l++) {
             for (int h = 0; h < kvHeads; h++) {
                 sum += 2L * budget * headDim * Float.BYTES + slots[l][h].bytes();

@@ -4,31 +4,29 @@ import java.util.Arrays;
 
 /**
  * H2O's bookkeeping for one KV head of one layer: a fixed number of slots, each holding a cached
- * position and the attention mass it has received from every query since it entered (per query
- * head of the group, so heads attending concurrently never write the same array). When a new
- * position arrives and the slots are full, the victim is the slot outside the recent window with
- * the least mass summed over the group (the older position on ties); with no slot outside the
- * window, the oldest.
+ * position and the attention mass it has received, summed over the query heads of the group,
+ * from every query since it entered. When a new position arrives and the slots are full, the
+ * victim is the slot outside the recent window with the least mass (the older position on ties);
+ * with no slot outside the window, the oldest.
  */
 final class HeavyHitterSlots {
 
     private final int budget;
     private final int recent;
     private final int[] positions;
-    private final float[][] mass;
+    private final float[] mass;
     private int used;
     private int evicted = -1;
 
     /**
      * @param budget slots
      * @param recent positions of the recent window, never evicted while a heavier candidate exists
-     * @param group  query heads sharing this KV head
      */
-    HeavyHitterSlots(int budget, int recent, int group) {
+    HeavyHitterSlots(int budget, int recent) {
         this.budget = budget;
         this.recent = recent;
         this.positions = new int[budget];
-        this.mass = new float[group][budget];
+        this.mass = new float[budget];
     }
 
     /** Slots in use: attention runs over slots {@code [0, used)}. */
@@ -57,9 +55,7 @@ final class HeavyHitterSlots {
             evicted = positions[slot];
         }
         positions[slot] = position;
-        for (float[] m : mass) {
-            m[slot] = 0f;
-        }
+        mass[slot] = 0f;
         return slot;
     }
 
@@ -81,10 +77,7 @@ final class HeavyHitterSlots {
             if (p >= windowStart) {
                 continue;
             }
-            float m = 0f;
-            for (float[] head : mass) {
-                m += head[s];
-            }
+            float m = mass[s];
             if (best < 0 || m < bestMass || (m == bestMass && p < positions[best])) {
                 best = s;
                 bestMass = m;
@@ -93,11 +86,17 @@ final class HeavyHitterSlots {
         return best >= 0 ? best : oldest;
     }
 
-    /** Adds the probabilities {@code p[0 .. used)} (one per slot) of group head {@code groupHead}. */
-    void accumulate(int groupHead, float[] p) {
-        float[] m = mass[groupHead];
+    /**
+     * Adds the attention the group's query heads paid each slot: rows {@code [first, first + count)}
+     * of {@code probabilities}, each one probability per slot.
+     */
+    void accumulate(float[][] probabilities, int first, int count) {
         for (int s = 0; s < used; s++) {
-            m[s] += p[s];
+            float m = 0f;
+            for (int g = first; g < first + count; g++) {
+                m += probabilities[g][s];
+            }
+            mass[s] += m;
         }
     }
 
@@ -105,13 +104,11 @@ final class HeavyHitterSlots {
     void clear() {
         used = 0;
         evicted = -1;
-        for (float[] m : mass) {
-            Arrays.fill(m, 0f);
-        }
+        Arrays.fill(mass, 0f);
     }
 
     /** Bytes of bookkeeping: positions and masses. */
     long bytes() {
-        return (long) budget * (Integer.BYTES + (long) mass.length * Float.BYTES);
+        return (long) budget * (Integer.BYTES + Float.BYTES);
     }
 }

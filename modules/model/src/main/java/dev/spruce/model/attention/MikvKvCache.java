@@ -38,6 +38,8 @@ final class MikvKvCache implements PolicyKvCache {
     private final float[][][] maxKey;     // [layer][kvHead][channel]
     private final float[][][] maxQuery;   // [layer][queryHead][channel]
     private final StagedKeyValues[] staged;
+    /** Per query head, the probabilities it paid each slot at the current position (summed per group at its end). */
+    private final float[][] probabilities;
     private final Kernels kernels;
     private final ThreadLocal<float[][]> scratch;
 
@@ -69,10 +71,11 @@ final class MikvKvCache implements PolicyKvCache {
         maxKey = new float[layers][kvHeads][headDim];
         maxQuery = new float[layers][config.numHeads()][headDim];
         staged = new StagedKeyValues[layers];
+        probabilities = new float[config.numHeads()][budget];
         for (int l = 0; l < layers; l++) {
             staged[l] = new StagedKeyValues(config.kvDim());
             for (int h = 0; h < kvHeads; h++) {
-                slots[l][h] = new HeavyHitterSlots(budget, recent, group);
+                slots[l][h] = new HeavyHitterSlots(budget, recent);
                 hpKeys[l][h] = RowStore.create(settings.highPrecision(), budget, headDim, groupSize);
                 hpValues[l][h] = RowStore.create(settings.highPrecision(), budget, headDim, groupSize);
                 lpKeys[l][h] = new RowStore.Quantized(lowRows, headDim, low);
@@ -164,6 +167,14 @@ final class MikvKvCache implements PolicyKvCache {
         return b;
     }
 
+    /** The group's attention at this position joins each slot's accumulated mass. */
+    @Override
+    public void endPosition(int layer, int position) {
+        for (int h = 0; h < kvHeads; h++) {
+            slots[layer][h].accumulate(probabilities, h * group, group);
+        }
+    }
+
     @Override
     public void attendHead(int layer, int queryHead, int kvHead, float[] q, int qOffset, int length, float scale,
                            float[] scores, float[] out, int outOffset) {
@@ -197,7 +208,7 @@ final class MikvKvCache implements PolicyKvCache {
         Arrays.fill(out, outOffset, outOffset + headDim, 0f);
         addWeighted(hpValues[layer][kvHead], used, scores, 0, row, out, outOffset);
         addWeighted(lpValues[layer][kvHead], low, scores, used, row, out, outOffset);
-        hot.accumulate(queryHead % group, scores);
+        System.arraycopy(scores, 0, probabilities[queryHead], 0, hot.used());
     }
 
     /** {@code out += sum_i p[from + i] · rows[i]} for {@code i < count}. */
@@ -216,15 +227,20 @@ final class MikvKvCache implements PolicyKvCache {
         return bytes() / maxPositions;
     }
 
-    /** Every row allocated (high precision for the budget, low precision for the rest of the context) and the bookkeeping. */
+    /**
+     * Every row allocated (high precision for the budget, low precision for the rest of the
+     * context) and the bookkeeping: H2O's positions and masses, the balancer and the channel maxima
+     * of keys and queries, the probabilities of the position being run.
+     */
     @Override
     public long bytes() {
-        long sum = 0;
+        long sum = (long) probabilities.length * budget * Float.BYTES
+                + (long) maxQuery.length * probabilities.length * headDim * Float.BYTES;
         int lowRows = Math.max(1, maxPositions - budget);
         for (int l = 0; l < slots.length; l++) {
             for (int h = 0; h < kvHeads; h++) {
                 sum += 2 * (budget * hpKeys[l][h].bytesPerRow() + lowRows * lpKeys[l][h].bytesPerRow());
-                sum += slots[l][h].bytes() + (long) headDim * (2 + group) * Float.BYTES;
+                sum += slots[l][h].bytes() + 2L * headDim * Float.BYTES;
             }
         }
         return sum;

@@ -10,13 +10,13 @@ class HeavyHitterSlotsTest {
 
     @Test
     void evictsTheLightestOutsideTheRecentWindow() {
-        HeavyHitterSlots s = new HeavyHitterSlots(3, 1, 2);
+        HeavyHitterSlots s = new HeavyHitterSlots(3, 1);
         for (int p = 0; p < 3; p++) {
             assertEquals(p, s.admit(p));
             assertEquals(-1, s.evicted());
         }
-        s.accumulate(0, new float[] {0.5f, 0.1f, 0.4f});
-        s.accumulate(1, new float[] {0.1f, 0.2f, 0.0f});
+        // two query heads of the group (rows 1 and 2; row 0 is another group's)
+        s.accumulate(new float[][] {{9, 9, 9}, {0.5f, 0.1f, 0.4f}, {0.1f, 0.2f, 0.0f}}, 1, 2);
         // group sums: position 0 → 0.6, 1 → 0.3, 2 → 0.4: position 1 goes
         assertEquals(1, s.admit(3));
         assertEquals(1, s.evicted());
@@ -28,10 +28,10 @@ class HeavyHitterSlotsTest {
 
     @Test
     void aWindowAsLargeAsTheBudgetSlidesOverTheOldest() {
-        HeavyHitterSlots s = new HeavyHitterSlots(2, 2, 1);
+        HeavyHitterSlots s = new HeavyHitterSlots(2, 2);
         s.admit(0);
         s.admit(1);
-        s.accumulate(0, new float[] {0.9f, 0.1f});
+        s.accumulate(new float[][] {{0.9f, 0.1f}}, 0, 1);
         s.admit(2);
         assertEquals(0, s.evicted());
     }
