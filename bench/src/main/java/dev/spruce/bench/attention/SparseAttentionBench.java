@@ -44,6 +44,10 @@ import dev.spruce.model.attention.MikvSettings;
  * </ul>
  * Every figure is min / median / max over the repetitions; ratios are of medians.
  *
+ * <p>{@code dense-hm} is the Double Sparsity cache with k above every context: dense attention over
+ * its head-major storage ({@code [kvHead][position][headDim]}), so the table separates what the
+ * layout gives from what the sparsity gives.
+ *
  * <p>Usage: {@code SparseAttentionBench [--threads 2] [--contexts 1024,4096,16384,32768]
  * [--decode 6] [--attention-repeats 5] [--dense-layers 2] DIR...}
  */
@@ -74,6 +78,8 @@ public final class SparseAttentionBench {
         }
         List<Variant> variants = List.of(
                 new Variant("dense", AttentionSettings.DENSE),
+                new Variant("dense-hm", AttentionSettings.doubleSparse(
+                        new DoubleSparsitySettings(1, Integer.MAX_VALUE, 1.0 / 8, 0, 4, 0, null)).withNotices(m -> { })),
                 new Variant("ds 1/8", ds(1.0 / 8, denseLayers)),
                 new Variant("ds 1/16", ds(1.0 / 16, denseLayers)));
         System.out.printf(Locale.ROOT, "sparse attention bench: %d threads, %s kernels, contexts %s, %d decode steps,"

@@ -17,6 +17,9 @@ import dev.spruce.model.PolicyKvCache;
  * The first layers stay dense, and so does any step with no more than {@code k} positions cached
  * (top-k of all is all), which is said once through the notices.
  *
+ * <p>Keys and values are stored head-major ({@code [kvHead][position][headDim]} per layer), so the
+ * rows a head gathers lie in one block of the array rather than spread across every head's.
+ *
  * <p>Stateless between positions, so a batch of positions attends in parallel: each query scores
  * only the positions up to its own, which gives what decoding one token at a time gives.
  */
@@ -78,8 +81,8 @@ final class DoubleSparseKvCache implements PolicyKvCache {
         labels = new LabelCache[layers][];
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < config.numKvHeads(); h++) {
-                keyRows[l][h] = new KvRows(keys[l], h * headDim, kvDim);
-                valueRows[l][h] = new KvRows(values[l], h * headDim, kvDim);
+                keyRows[l][h] = new KvRows(keys[l], h * maxPositions * headDim, headDim);
+                valueRows[l][h] = new KvRows(values[l], h * maxPositions * headDim, headDim);
             }
             labels[l] = new LabelCache[l < denseLayers ? 0 : config.numHeads()];
             for (int h = 0; h < labels[l].length; h++) {
@@ -114,8 +117,10 @@ final class DoubleSparseKvCache implements PolicyKvCache {
     @Override
     public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
         Positions.check(position, maxPositions);
-        System.arraycopy(k, kOffset, keys[layer], position * kvDim, kvDim);
-        System.arraycopy(v, vOffset, values[layer], position * kvDim, kvDim);
+        for (int h = 0; h < kvDim / headDim; h++) {
+            System.arraycopy(k, kOffset + h * headDim, keys[layer], (h * maxPositions + position) * headDim, headDim);
+            System.arraycopy(v, vOffset + h * headDim, values[layer], (h * maxPositions + position) * headDim, headDim);
+        }
         LabelCache[] heads = labels[layer];
         for (int h = 0; h < heads.length; h++) {
             heads[h].store(position, k, kOffset + (h / group) * headDim);
