@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * @param rows output features
  * @param cols input features
  */
-public record DenseMatrix(MemorySegment data, WeightDtype dtype, int rows, int cols) {
+public record DenseMatrix(MemorySegment data, WeightDtype dtype, int rows, int cols) implements WeightMatrix {
 
     /** Validates the shape against the segment so a kernel never reads past the tensor. */
     public DenseMatrix {
@@ -30,6 +30,11 @@ public record DenseMatrix(MemorySegment data, WeightDtype dtype, int rows, int c
             throw new IllegalArgumentException("a " + dtype + " matrix [" + rows + ", " + cols + "] needs "
                     + needed + " bytes but the segment holds " + data.byteSize());
         }
+    }
+
+    @Override
+    public long storedBytes() {
+        return (long) rows * cols * dtype.byteSize();
     }
 
     /** Index of the first element of row {@code row}, in elements (not bytes). */

@@ -24,13 +24,13 @@ final class KernelChecks {
         }
     }
 
-    static void checkMatvec(DenseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
+    static void checkMatvec(WeightMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
         Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
         checkArray(x, 0, w.cols());
         checkArray(out, 0, w.rows());
     }
 
-    static void checkMatmul(DenseMatrix w, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+    static void checkMatmul(WeightMatrix w, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
         if (batch < 0) {
             throw new IllegalArgumentException("batch must be >= 0, got " + batch);
         }

@@ -95,6 +95,18 @@ public interface Kernels {
     void matmul(DenseMatrix w, float[] x, int batch, float[] out, int rowStart, int rowEnd);
 
     /**
+     * Decode-time sparse matrix × vector: {@code out[r] = sum over kept c of w[r, c] * x[c]} for
+     * {@code r} in {@code [rowStart, rowEnd)}, with the conventions of {@link #matvec}.
+     */
+    void sparseMatvec(SparseMatrix w, float[] x, float[] out, int rowStart, int rowEnd);
+
+    /** Prefill sparse matrix × small batch, with the layout and conventions of {@link #matmul}. */
+    void sparseMatmul(SparseMatrix w, float[] x, int batch, float[] out, int rowStart, int rowEnd);
+
+    /** Row {@code row} of {@code w} as {@code w.cols()} floats, zeros where nothing is kept; exact. */
+    void sparseRowToFloats(SparseMatrix w, int row, float[] out, int outOffset);
+
+    /**
      * RMSNorm as in Llama: {@code out[i] = weight[i] * (x[i] / sqrt(mean(x^2) + eps))} over
      * {@code length} elements; {@code weight} is indexed from 0. {@code out} may be {@code x} at the
      * same offset.

@@ -335,36 +335,66 @@ final class SimdDenseKernels {
     // rows use the dot kernel.
 
     static void matmul(DenseMatrix m, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        MemorySegment w = m.data();
+        if (m.dtype() != WeightDtype.F32) {
+            // 16-bit weights are widened once per 4-row block into F32 scratch and the F32 tile runs on that,
+            // so each conversion is paid once per weight rather than once per batch pair. For F16 the
+            // in-tile conversion is too register-hungry (it spilled and ran slower than separate
+            // matvecs); for BF16 the in-tile version worked but spent the load ports on conversions.
+            matmulWidened((row, count, scratch) -> toFloats(m.dtype(), w, m.rowIndex(row), scratch, 0, count * m.cols()),
+                    m.rows(), m.cols(), x, batch, out, rowStart, rowEnd);
+            return;
+        }
         int fullTiles = rowStart + (rowEnd - rowStart) / 4 * 4;
         int pairs = batch / 2 * 2;
         int rows = m.rows();
         int cols = m.cols();
         int vecEnd = cols >= 2 * L ? F.loopBound(cols) : 0;
-        MemorySegment w = m.data();
-        // 16-bit weights are widened once per 4-row block into F32 scratch and the F32 tile runs on that,
-        // so each conversion is paid once per weight rather than once per batch pair. For F16 the
-        // in-tile conversion is too register-hungry (it spilled and ran slower than separate
-        // matvecs); for BF16 the in-tile version worked but spent the load ports on conversions.
-        boolean widen = m.dtype() != WeightDtype.F32 && pairs > 0 && fullTiles > rowStart;
-        float[] widened = widen ? new float[4 * cols] : null;
-        MemorySegment scratch = widen ? MemorySegment.ofArray(widened) : null;
         for (int r = rowStart; r < fullTiles; r += 4) {
-            if (widen) {
-                toFloats(m.dtype(), w, m.rowIndex(r), widened, 0, 4 * cols);
-                for (int b = 0; b < pairs; b += 2) {
-                    tileF32(scratch, 0, cols, x, out, rows, r, b, vecEnd);
-                }
-            } else {
-                long rowByte = m.rowIndex(r) * Float.BYTES;
-                for (int b = 0; b < pairs; b += 2) {
-                    tileF32(w, rowByte, cols, x, out, rows, r, b, vecEnd);
-                }
+            long rowByte = m.rowIndex(r) * Float.BYTES;
+            for (int b = 0; b < pairs; b += 2) {
+                tileF32(w, rowByte, cols, x, out, rows, r, b, vecEnd);
             }
         }
         for (int r = rowStart; r < rowEnd; r++) {
             int firstB = r < fullTiles ? pairs : 0;
             for (int b = firstB; b < batch; b++) {
-                out[b * rows + r] = dot(m.dtype(), w, m.rowIndex(r), x, b * cols, cols);
+                out[b * rows + r] = dotF32(w, m.rowIndex(r), x, b * cols, cols);
+            }
+        }
+    }
+
+    /** Writes rows {@code row .. row + count - 1} of a matrix as F32 to {@code scratch[0 .. count * cols)}. */
+    @FunctionalInterface
+    interface RowWidener {
+        void widen(int row, int count, float[] scratch);
+    }
+
+    /**
+     * Matrix × small batch for weights that are not F32 in memory (16-bit or sparse): each block of
+     * 4 rows is widened once into an F32 scratch tile, then every batch pair runs the F32 tile on
+     * it, and the odd batch item and the last {@code rows % 4} rows dot against the scratch.
+     */
+    static void matmulWidened(RowWidener widener, int rows, int cols, float[] x, int batch, float[] out,
+                              int rowStart, int rowEnd) {
+        float[] widened = new float[4 * cols];
+        MemorySegment scratch = MemorySegment.ofArray(widened);
+        int vecEnd = cols >= 2 * L ? F.loopBound(cols) : 0;
+        int pairs = batch / 2 * 2;
+        for (int r = rowStart; r < rowEnd; r += 4) {
+            int count = Math.min(4, rowEnd - r);
+            widener.widen(r, count, widened);
+            int firstB = 0;
+            if (count == 4) {
+                for (int b = 0; b < pairs; b += 2) {
+                    tileF32(scratch, 0, cols, x, out, rows, r, b, vecEnd);
+                }
+                firstB = pairs;
+            }
+            for (int i = 0; i < count; i++) {
+                for (int b = firstB; b < batch; b++) {
+                    out[b * rows + r + i] = dotF32(scratch, (long) i * cols, x, b * cols, cols);
+                }
             }
         }
     }

@@ -138,6 +138,25 @@ final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void sparseMatvec(SparseMatrix w, float[] x, float[] out, int rowStart, int rowEnd) {
+        KernelChecks.checkMatvec(w, x, out, rowStart, rowEnd);
+        SimdSparseKernels.matvec(w, x, out, rowStart, rowEnd);
+    }
+
+    @Override
+    public void sparseMatmul(SparseMatrix w, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        KernelChecks.checkMatmul(w, x, batch, out, rowStart, rowEnd);
+        SimdSparseKernels.matmul(w, x, batch, out, rowStart, rowEnd);
+    }
+
+    @Override
+    public void sparseRowToFloats(SparseMatrix w, int row, float[] out, int outOffset) {
+        java.util.Objects.checkIndex(row, w.rows());
+        KernelChecks.checkArray(out, outOffset, w.cols());
+        SimdSparseKernels.rowToFloats(w, row, out, outOffset);
+    }
+
+    @Override
     public void rmsNorm(float[] x, int xOffset, float[] weight, float eps, float[] out, int outOffset, int length) {
         checkArray(x, xOffset, length);
         checkArray(weight, 0, length);

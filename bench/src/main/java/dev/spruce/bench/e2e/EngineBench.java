@@ -51,8 +51,23 @@ public final class EngineBench {
             }
             new ObjectMapper().writeValue(o.out().toFile(),
                     new EngineResult(engine.cliName(), dir.toString(), o.threads(), loadSeconds, runs,
-                            new double[] {loadBefore, os.getSystemLoadAverage()}));
+                            new double[] {loadBefore, os.getSystemLoadAverage()}, residentBytes()));
+            System.err.printf(Locale.ROOT, "  %-9s resident %.1f MB after the runs%n", engine.cliName(), residentBytes() / 1e6);
         }
+    }
+
+    /** VmRSS from /proc/self/status, in bytes, or -1. */
+    static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static void progress(EngineKind engine, String what, DecodeRun r) {

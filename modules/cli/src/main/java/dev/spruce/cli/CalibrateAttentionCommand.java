@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spruce.checkpoint.OutputExistsException;
 import dev.spruce.model.Engine;
 import dev.spruce.model.Session;
+import dev.spruce.model.SparseWeightPolicy;
 import dev.spruce.model.attention.ChannelCalibration;
 import dev.spruce.model.attention.ChannelCalibrator;
 import picocli.CommandLine.Command;
@@ -65,7 +66,7 @@ final class CalibrateAttentionCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         Path modelDir = modelOptions.modelDir();
-        try (Engine engine = modelOptions.open()) {
+        try (Engine engine = modelOptions.open(SparseWeightPolicy.OFF)) {
             CalibrationOptions.Calibration c = calibration.load(engine, modelDir, Sidecars.read(modelDir));
             int seqlen = c.windows()[0].length;
             ChannelCalibrator calibrator = new ChannelCalibrator(engine.model().config(), seqlen, engine.model().kernels());

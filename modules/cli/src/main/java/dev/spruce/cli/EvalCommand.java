@@ -68,6 +68,9 @@ final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    SparseWeightOptions sparseWeights;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -85,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         AttentionSettings attention = attentionOptions.settings(modelOptions.mikv(), spec.commandLine().getErr());
-        try (Engine engine = modelOptions.open()) {
+        try (Engine engine = modelOptions.open(sparseWeights.policy())) {
             int n = seqlen != null ? seqlen : p.defaultSeqlen(engine.context());
             if (n < 2 || n > engine.context()) {
                 throw new UserInputException("--seqlen must be between 2 and the context, " + engine.context());

@@ -76,6 +76,9 @@ final class GenerateCommand implements Callable<Integer> {
     AttentionOptions attentionOptions;
 
     @Mixin
+    SparseWeightOptions sparseWeights;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -95,7 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var attention = attentionOptions.settings(modelOptions.mikv(), err);
-        try (Engine engine = modelOptions.open(); Session session = newSession(engine, attention)) {
+        try (Engine engine = modelOptions.open(sparseWeights.policy()); Session session = newSession(engine, attention)) {
             Tokenizer tokenizer = engine.tokenizer();
             int[] ids = promptIds(engine);
             if (ids.length >= session.maxPositions()) {

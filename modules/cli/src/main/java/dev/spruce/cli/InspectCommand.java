@@ -12,6 +12,9 @@ import dev.spruce.checkpoint.Checkpoint;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.checkpoint.llama.LlamaWeights;
+import dev.spruce.checkpoint.llama.SlicingConfig;
+import dev.spruce.kernels.SparseMatrix;
+import dev.spruce.kernels.SparseStructure;
 import dev.spruce.checkpoint.llama.WeightBindingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -61,17 +65,23 @@ final class InspectCommand implements Callable<Integer> {
         ModelConfig config = hasConfig ? ModelConfig.read(dir) : null;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             List<String> problems = List.of();
+            Map<String, SparseMatrix> packed = Map.of();
+            SlicingConfig slicing = null;
             if (config != null) {
                 try {
-                    LlamaWeights.bind(config, checkpoint);
+                    LlamaWeights bound = LlamaWeights.bind(config, checkpoint);
+                    packed = bound.packed();
+                    slicing = bound.slicing();
                 } catch (WeightBindingException e) {
                     problems = e.problems();
                 }
             }
             if (json) {
-                printJson(out, dir, config, checkpoint, problems);
+                printJson(out, dir, config, checkpoint, problems, packed, slicing);
             } else {
                 printTable(out, dir, config, checkpoint, problems);
+                printSlicing(out, slicing);
+                printPacked(out, packed);
             }
             if (!problems.isEmpty()) {
                 spec.commandLine().getErr().println("spruce: " + dir + ": " + problems.size()
@@ -118,7 +128,52 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(PrintWriter out, Path dir, ModelConfig c, Checkpoint ck, List<String> problems) throws Exception {
+    /** The residual widths of a SliceGPT-sliced checkpoint, per block. */
+    private static void printSlicing(PrintWriter out, SlicingConfig s) {
+        if (s == null) {
+            return;
+        }
+        out.printf(Locale.ROOT, "%nSliced (SliceGPT): embeddings %d of hidden %d, head reads %d%n", s.embeddingDimension(),
+                s.hiddenSize(), s.headDimension());
+        out.printf(Locale.ROOT, "%-6s  %12s  %12s  %12s  %12s%n", "block", "attn in", "attn out", "mlp in", "mlp out");
+        for (int i = 0; i < s.layers(); i++) {
+            out.printf(Locale.ROOT, "%-6d  %12d  %12d  %12d  %12d%n", i, s.attentionInput(i), s.attentionOutput(i),
+                    s.mlpInput(i), s.mlpOutput(i));
+        }
+    }
+
+    /** The weights stored in a bitmask layout: format, sparsity, and bytes against the dense tensor. */
+    private static void printPacked(PrintWriter out, Map<String, SparseMatrix> packed) {
+        if (packed.isEmpty()) {
+            return;
+        }
+        int nameWidth = packed.keySet().stream().mapToInt(String::length).max().orElse(4);
+        String row = "%-" + nameWidth + "s  %-28s  %-14s  %8s  %10s  %10s%n";
+        out.printf(Locale.ROOT, "%nPacked weights (mapped and run on the sparse kernels as stored)%n");
+        out.printf(Locale.ROOT, row, "weight", "format", "shape", "sparsity", "packed", "dense");
+        long packedBytes = 0;
+        long denseBytes = 0;
+        for (Map.Entry<String, SparseMatrix> e : packed.entrySet()) {
+            SparseMatrix m = e.getValue();
+            long dense = (long) m.rows() * m.cols() * m.dtype().byteSize();
+            packedBytes += m.storedBytes();
+            denseBytes += dense;
+            out.printf(Locale.ROOT, row, e.getKey(), format(m), "[" + m.rows() + ", " + m.cols() + "]",
+                    String.format(Locale.ROOT, "%.1f%%", 100 * m.sparsity()), Bytes.human(m.storedBytes()),
+                    Bytes.human(dense));
+        }
+        out.printf(Locale.ROOT, "%d packed weights: %s of values and bitmasks for %s dense, %s saved (%.1f%%)%n",
+                packed.size(), Bytes.human(packedBytes), Bytes.human(denseBytes), Bytes.human(denseBytes - packedBytes),
+                100.0 * (denseBytes - packedBytes) / denseBytes);
+    }
+
+    private static String format(SparseMatrix m) {
+        return (m.structure() instanceof SparseStructure.NOfM ? "sparse-24-bitmask" : "sparse-bitmask")
+                + " " + m.structure().label() + " " + m.dtype();
+    }
+
+    private void printJson(PrintWriter out, Path dir, ModelConfig c, Checkpoint ck, List<String> problems,
+                           Map<String, SparseMatrix> packed, SlicingConfig slicing) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("path", dir.toAbsolutePath().normalize().toString());
@@ -142,6 +197,13 @@ final class InspectCommand implements Callable<Integer> {
                 n.put("zeros", z).put("zero_fraction", t.numel() == 0 ? 0.0 : (double) z / t.numel());
             }
         }
+        if (slicing != null) {
+            root.set("slicing", slicing.toJson());
+        }
+        ArrayNode packedNodes = root.putArray("packed");
+        packed.forEach((name, m) -> packedNodes.addObject().put("name", name).put("format", format(m))
+                .put("rows", m.rows()).put("cols", m.cols()).put("sparsity", m.sparsity())
+                .put("packed_bytes", m.storedBytes()).put("dense_bytes", (long) m.rows() * m.cols() * m.dtype().byteSize()));
         out.println(mapper.writeValueAsString(root));
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import dev.spruce.model.Engine;
 import dev.spruce.model.KvCacheType;
+import dev.spruce.model.SparseWeightPolicy;
 import picocli.CommandLine.Option;
 
 /** How to load and run a model: the options {@code generate}, {@code eval} and {@code serve} share. */
@@ -54,11 +55,12 @@ final class ModelOptions {
         return model != null ? model : Defaults.model();
     }
 
-    Engine open() throws IOException, UserInputException {
+    /** Opens the model; commands that rewrite weights pass {@link SparseWeightPolicy#OFF}. */
+    Engine open(SparseWeightPolicy sparse) throws IOException, UserInputException {
         if (threads < 0 || context < 0) {
             throw new UserInputException("--threads and --context must be ≥ 0");
         }
-        Engine engine = Engine.open(modelDir(), new Engine.Options(threads, kv.storage(), context, 64));
+        Engine engine = Engine.open(modelDir(), new Engine.Options(threads, kv.storage(), context, 64, sparse));
         int max = engine.model().config().maxPositionEmbeddings();
         if (context > max) {
             engine.close();

@@ -32,6 +32,7 @@ import dev.spruce.compress.prune.SparsityPattern;
 import dev.spruce.eval.EvalWindows;
 import dev.spruce.model.DecoderLayer;
 import dev.spruce.model.Engine;
+import dev.spruce.model.SparseWeightPolicy;
 import dev.spruce.model.LinearRole;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -151,7 +152,7 @@ final class PruneCommand implements Callable<Integer> {
         output.checkBeforeWork(modelDir, "pruned");
         Path corporaDir = calibration.corporaDir();
 
-        try (Engine engine = modelOptions.open()) {
+        try (Engine engine = modelOptions.open(SparseWeightPolicy.OFF)) {
             JsonNode sourceSidecar = Sidecars.read(modelDir);
             if (engine.model().slicing() != null) {
                 throw new UserInputException(modelDir + " is a sliced (SliceGPT) checkpoint: prune the model it was"

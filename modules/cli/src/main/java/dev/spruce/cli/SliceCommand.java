@@ -25,6 +25,7 @@ import dev.spruce.compress.slice.SliceResult;
 import dev.spruce.compress.slice.SlicedCheckpointWriter;
 import dev.spruce.eval.EvalWindows;
 import dev.spruce.model.Engine;
+import dev.spruce.model.SparseWeightPolicy;
 import dev.spruce.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,7 +92,7 @@ final class SliceCommand implements Callable<Integer> {
         Path modelDir = modelOptions.modelDir();
         output.checkBeforeWork(modelDir, "sliced");
 
-        try (Engine engine = modelOptions.open()) {
+        try (Engine engine = modelOptions.open(SparseWeightPolicy.OFF)) {
             JsonNode sourceSidecar = Sidecars.read(modelDir);
             if (engine.model().slicing() != null) {
                 throw new UserInputException(modelDir + ": already sliced (residual " + engine.model().embeddings().cols()

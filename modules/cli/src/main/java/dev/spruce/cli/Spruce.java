@@ -11,7 +11,8 @@ import java.io.PrintWriter;
         versionProvider = Versions.class,
         description = "Prune, slice and run Llama-family checkpoints on the JVM.",
         subcommands = {DemoCommand.class, InspectCommand.class, GenerateCommand.class, EvalCommand.class, ConvertCommand.class,
-                SynthCommand.class, PruneCommand.class, SliceCommand.class, CalibrateAttentionCommand.class, CommandLine.HelpCommand.class},
+                SynthCommand.class, PruneCommand.class, SliceCommand.class, PackCommand.class, ServeCommand.class,
+                CalibrateAttentionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",

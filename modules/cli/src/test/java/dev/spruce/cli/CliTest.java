@@ -1,13 +1,16 @@
 package dev.spruce.cli;
 
+import static dev.spruce.cli.CliHarness.run;
+import static dev.spruce.cli.CliHarness.shared;
+
+import dev.spruce.cli.CliHarness.Result;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,24 +22,8 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Spruce.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
-    private static Path shared(String rel) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(dir.resolve("modules"))) {
-            dir = dir.getParent();
-        }
-        Path p = dir.resolveSibling("shared").resolve(rel);
-        assertTrue(Files.exists(p), p + " is missing: tests need ../shared beside the repository");
-        return p;
-    }
 
     @Test
     void inspectShowsConfigAndTensors() {

@@ -1,12 +1,16 @@
 package dev.spruce.cli;
 
+import static dev.spruce.cli.CliHarness.assertOneLineError;
+import static dev.spruce.cli.CliHarness.run;
+import static dev.spruce.cli.CliHarness.shared;
+
+import dev.spruce.cli.CliHarness.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -23,24 +27,8 @@ class PruneCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Spruce.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
-    private static Path shared(String rel) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(dir.resolve("modules"))) {
-            dir = dir.getParent();
-        }
-        Path p = dir.resolveSibling("shared").resolve(rel);
-        assertTrue(Files.exists(p), p + " is missing: tests need ../shared beside the repository");
-        return p;
-    }
 
     private Result prune(String... extra) {
         String[] base = {"prune", "--model", shared("models/stories260K-hf").toString(), "--corpora",
@@ -93,11 +81,6 @@ class PruneCommandTest {
         assertTrue(s2.path("prune").path("achieved_sparsity").asDouble() >= 0.6);
     }
 
-    private static void assertOneLineError(Result r, int code, String contains) {
-        assertEquals(code, r.code(), r.err());
-        assertTrue(r.err().contains(contains), r.err());
-        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-    }
 
     @Test
     void badInputIsOneLineAndWritesNothing() throws IOException {

@@ -1,12 +1,16 @@
 package dev.spruce.cli;
 
+import static dev.spruce.cli.CliHarness.assertOneLineError;
+import static dev.spruce.cli.CliHarness.run;
+import static dev.spruce.cli.CliHarness.shared;
+
+import dev.spruce.cli.CliHarness.Result;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,24 +32,8 @@ class SliceCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Spruce.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
-    private static Path shared(String rel) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(dir.resolve("modules"))) {
-            dir = dir.getParent();
-        }
-        Path p = dir.resolveSibling("shared").resolve(rel);
-        assertTrue(Files.exists(p), p + " is missing: tests need ../shared beside the repository");
-        return p;
-    }
 
     private static Result slice(Path model, String... extra) {
         String[] base = {"slice", "--model", model.toString(), "--corpora", shared("corpora").toString(), "--quiet"};
@@ -105,13 +93,6 @@ class SliceCommandTest {
         assertFalse(Files.exists(tmp.resolve("pruned")));
     }
 
-    private static void assertOneLineError(Result r, int code, String contains) {
-        assertEquals(code, r.code(), r.err());
-        assertTrue(r.err().contains(contains), r.err());
-        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-        // a bad command line adds picocli's "Try 'spruce slice --help'." line
-        assertEquals(code == ExitCode.USAGE ? 2 : 1, r.err().strip().lines().count(), r.err());
-    }
 
     @Test
     void badInputIsOneLineAndWritesNothing() throws IOException {

@@ -4,24 +4,16 @@ import dev.spruce.kernels.DenseMatrix;
 import dev.spruce.kernels.Kernels;
 
 /** A linear layer whose weight is a dense F32, F16 or BF16 matrix, typically memory-mapped. */
-public final class DenseLinear implements Linear {
+public final class DenseLinear extends WeightedLinear {
 
-    private final String name;
     private final DenseMatrix weight;
-    private final float[] bias;
-    private final Kernels kernels;
 
     /**
      * @param bias {@code outFeatures} floats, or null for none
      */
     public DenseLinear(String name, DenseMatrix weight, float[] bias, Kernels kernels) {
-        if (bias != null && bias.length != weight.rows()) {
-            throw new IllegalArgumentException(name + ": bias has " + bias.length + " values for " + weight.rows() + " rows");
-        }
-        this.name = name;
+        super(name, weight, bias, kernels);
         this.weight = weight;
-        this.bias = bias;
-        this.kernels = kernels;
     }
 
     /**
@@ -34,11 +26,6 @@ public final class DenseLinear implements Linear {
         }
         return new DenseLinear(name, new DenseMatrix(java.lang.foreign.MemorySegment.ofArray(weights),
                 dev.spruce.kernels.WeightDtype.F32, rows, cols), bias, kernels);
-    }
-
-    /** The bias, or null. */
-    public float[] bias() {
-        return bias;
     }
 
     /** The weights widened to a new row-major float array. */
@@ -54,39 +41,11 @@ public final class DenseLinear implements Linear {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int inFeatures() {
-        return weight.cols();
-    }
-
-    @Override
-    public int outFeatures() {
-        return weight.rows();
-    }
-
-    @Override
-    public long weightBytes() {
-        return (long) weight.rows() * weight.cols() * weight.dtype().byteSize();
-    }
-
-    @Override
-    public void apply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+    void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
         if (batch == 1) {
             kernels.matvec(weight, x, out, rowStart, rowEnd);
         } else {
             kernels.matmul(weight, x, batch, out, rowStart, rowEnd);
-        }
-        if (bias != null) {
-            int rows = weight.rows();
-            for (int b = 0; b < batch; b++) {
-                for (int r = rowStart; r < rowEnd; r++) {
-                    out[b * rows + r] += bias[r];
-                }
-            }
         }
     }
 }

@@ -20,8 +20,10 @@ public final class Engine implements AutoCloseable {
      * @param cacheType   storage of the KV cache
      * @param context     positions per session (0 = the model's {@code max_position_embeddings})
      * @param prefillChunk tokens per forward call while prefilling
+     * @param sparseWeights which block linears run on the sparse kernels
      */
-    public record Options(int threads, KvCacheType cacheType, int context, int prefillChunk) {
+    public record Options(int threads, KvCacheType cacheType, int context, int prefillChunk,
+                          SparseWeightPolicy sparseWeights) {
 
         public static final Options DEFAULT = new Options(0, KvCacheType.F32, 0, 64);
 
@@ -29,6 +31,14 @@ public final class Engine implements AutoCloseable {
             if (threads < 0 || context < 0 || prefillChunk < 1) {
                 throw new IllegalArgumentException("threads and context must be ≥ 0 and the prefill chunk ≥ 1");
             }
+            if (sparseWeights == null) {
+                throw new IllegalArgumentException("a sparse weight policy is required");
+            }
+        }
+
+        /** With the default sparse weight policy, {@link SparseWeightPolicy#OFF} (packed checkpoints still run sparse). */
+        public Options(int threads, KvCacheType cacheType, int context, int prefillChunk) {
+            this(threads, cacheType, context, prefillChunk, SparseWeightPolicy.OFF);
         }
     }
 
@@ -52,7 +62,7 @@ public final class Engine implements AutoCloseable {
      * @throws IOException naming the file and the problem when either is unusable
      */
     public static Engine open(Path dir, Options options) throws IOException {
-        LlamaModel model = LlamaModel.load(dir, KernelProvider.get());
+        LlamaModel model = LlamaModel.load(dir, KernelProvider.get(), options.sparseWeights());
         try {
             ModelTokenizer tokenizer = Tokenizers.load(dir);
             if (tokenizer.vocabSize() > model.config().vocabSize()) {

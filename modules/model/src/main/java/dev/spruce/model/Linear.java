@@ -2,7 +2,7 @@ package dev.spruce.model;
 
 /**
  * A linear layer {@code y = W x (+ b)} with {@code W} of shape {@code [outFeatures][inFeatures]}.
- * Implementations differ in how {@code W} is stored (dense now, sparse formats later); callers see
+ * Implementations differ in how {@code W} is stored ({@link DenseLinear}, {@link SparseLinear}); callers see
  * only this.
  */
 public interface Linear {
@@ -22,4 +22,16 @@ public interface Linear {
      * {@code b < batch} and rows {@code r} in {@code [rowStart, rowEnd)}; threads split the rows.
      */
     void apply(float[] x, int batch, float[] out, int rowStart, int rowEnd);
+
+    /** {@code out[b * rows + r] += bias[r]} for every batch item and {@code r} in {@code [rowStart, rowEnd)}; nothing when {@code bias} is null. */
+    static void addBias(float[] bias, float[] out, int rows, int batch, int rowStart, int rowEnd) {
+        if (bias == null) {
+            return;
+        }
+        for (int b = 0; b < batch; b++) {
+            for (int r = rowStart; r < rowEnd; r++) {
+                out[b * rows + r] += bias[r];
+            }
+        }
+    }
 }

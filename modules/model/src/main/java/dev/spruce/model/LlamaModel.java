@@ -64,10 +64,18 @@ public final class LlamaModel implements AutoCloseable {
      *                     malformed or not a Llama-family model
      */
     public static LlamaModel load(Path dir, Kernels kernels) throws IOException {
+        return load(dir, kernels, SparseWeightPolicy.OFF);
+    }
+
+    /**
+     * Opens and binds the checkpoint in {@code dir}, running its block linears on the sparse
+     * kernels as {@code sparse} decides (packed weights always are).
+     */
+    public static LlamaModel load(Path dir, Kernels kernels, SparseWeightPolicy sparse) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
         try {
-            return bind(config, checkpoint, kernels);
+            return bind(config, checkpoint, kernels, sparse);
         } catch (IOException | RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -76,19 +84,29 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Binds an open checkpoint; the model takes ownership of it and closes it on {@link #close()}. */
     public static LlamaModel bind(ModelConfig config, Checkpoint checkpoint, Kernels kernels) throws IOException {
+        return bind(config, checkpoint, kernels, SparseWeightPolicy.OFF);
+    }
+
+    /** As {@link #bind(ModelConfig, Checkpoint, Kernels)}, choosing each block linear's format by {@code sparse}. */
+    public static LlamaModel bind(ModelConfig config, Checkpoint checkpoint, Kernels kernels, SparseWeightPolicy sparse)
+            throws IOException {
         LlamaWeights w = LlamaWeights.bind(config, checkpoint);
         SlicingConfig s = w.slicing();
         int hidden = config.hiddenSize();
+        BlockLinears linears = new BlockLinears(w.packed(), sparse, kernels);
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < w.layers().size(); i++) {
             LayerWeights lw = w.layers().get(i);
             layers.add(new DecoderLayer(
                     s == null ? floats(lw.inputNorm()) : DecoderLayer.weightlessNorm(s.attentionInput(i), hidden),
-                    linear(lw.q(), lw.qBias(), kernels), linear(lw.k(), lw.kBias(), kernels),
-                    linear(lw.v(), lw.vBias(), kernels), linear(lw.o(), lw.oBias(), kernels),
+                    linears.create(i, "self_attn.q_proj", lw.q(), lw.qBias()),
+                    linears.create(i, "self_attn.k_proj", lw.k(), lw.kBias()),
+                    linears.create(i, "self_attn.v_proj", lw.v(), lw.vBias()),
+                    linears.create(i, "self_attn.o_proj", lw.o(), lw.oBias()),
                     s == null ? floats(lw.postAttentionNorm()) : DecoderLayer.weightlessNorm(s.mlpInput(i), hidden),
-                    linear(lw.gate(), lw.gateBias(), kernels), linear(lw.up(), lw.upBias(), kernels),
-                    linear(lw.down(), lw.downBias(), kernels),
+                    linears.create(i, "mlp.gate_proj", lw.gate(), lw.gateBias()),
+                    linears.create(i, "mlp.up_proj", lw.up(), lw.upBias()),
+                    linears.create(i, "mlp.down_proj", lw.down(), lw.downBias()),
                     s == null ? null : transposed(lw.attnShortcut(), kernels),
                     s == null ? null : transposed(lw.mlpShortcut(), kernels)));
         }
@@ -196,7 +214,7 @@ public final class LlamaModel implements AutoCloseable {
         };
     }
 
-    private static float[] floats(Tensor t) {
+    static float[] floats(Tensor t) {
         return t.toFloatArray();
     }
 

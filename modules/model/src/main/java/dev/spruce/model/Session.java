@@ -93,6 +93,11 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
+    /** Counts a token run for this session by a {@link BatchDecoder} (its key and value are cached). */
+    void advance() {
+        position++;
+    }
+
     /** One decode step: the logits after {@code token}. */
     public float[] decode(int token) {
         return forward(new int[] {token}, 0, 1, false);

@@ -85,10 +85,23 @@ public final class Transformer {
      * @param layer the index the KV cache and the observer see
      */
     public void attentionSublayer(DecoderLayer w, int layer, Activations a, int batch, int position, KvCache cache) {
+        attentionSublayer(w, layer, a, batch, new BatchRows.Consecutive(position, cache));
+    }
+
+    /**
+     * The attention half of a block for rows placed by {@code rows}: row {@code b} is rotated to,
+     * stored at and attends up to {@code rows.position(b)} of {@code rows.cache(b)}. With one row per
+     * sequence this is a batched decode step over several sequences; the linears read their weights
+     * once for all of them.
+     */
+    public void attentionSublayer(DecoderLayer w, int layer, Activations a, int batch, BatchRows rows) {
         checkBatch(batch, a);
-        if (position + batch > cache.maxPositions() || position + batch > model.rope().maxPositions()) {
-            throw new IllegalArgumentException("positions up to " + (position + batch) + " exceed the context of "
-                    + Math.min(cache.maxPositions(), model.rope().maxPositions()));
+        for (int b = 0; b < batch; b++) {
+            int end = rows.position(b) + 1;
+            if (end > rows.cache(b).maxPositions() || end > model.rope().maxPositions()) {
+                throw new IllegalArgumentException("positions up to " + end + " exceed the context of "
+                        + Math.min(rows.cache(b).maxPositions(), model.rope().maxPositions()));
+            }
         }
         int in = w.inputWidth();
         int qDim = config.queryDim();
@@ -106,11 +119,12 @@ public final class Transformer {
         }
         apply3(w.q(), a.q, w.k(), a.k, w.v(), a.v, a.xb, batch);
         for (int b = 0; b < batch; b++) {
-            kernels.rope(model.rope(), position + b, a.q, b * qDim, config.numHeads());
-            kernels.rope(model.rope(), position + b, a.k, b * kvDim, config.numKvHeads());
-            cache.store(layer, position + b, a.k, b * kvDim, a.v, b * kvDim);
+            int position = rows.position(b);
+            kernels.rope(model.rope(), position, a.q, b * qDim, config.numHeads());
+            kernels.rope(model.rope(), position, a.k, b * kvDim, config.numKvHeads());
+            rows.cache(b).store(layer, position, a.k, b * kvDim, a.v, b * kvDim);
         }
-        attention(layer, a, batch, position, cache);
+        attention(layer, a, batch, rows);
         if (obs != null) {
             obs.observe(layer, LinearRole.O, a.att, batch, qDim);
         }
@@ -172,9 +186,9 @@ public final class Transformer {
         return width == hidden ? eps : (float) (config.rmsNormEps() * hidden / width);
     }
 
-    private void attention(int layer, Activations a, int batch, int position, KvCache cache) {
-        if (cache instanceof PolicyKvCache policy) {
-            policyAttention(layer, a, batch, position, policy);
+    private void attention(int layer, Activations a, int batch, BatchRows rows) {
+        if (hasPolicy(rows, batch)) {
+            policyAttention(layer, a, batch, rows);
             return;
         }
         int heads = config.numHeads();
@@ -187,33 +201,52 @@ public final class Transformer {
                 int b = i / heads;
                 int h = i % heads;
                 int at = b * qDim + h * headDim;
-                cache.attend(layer, h / group, a.q, at, position + b + 1, scale, scores, a.att, at);
+                rows.cache(b).attend(layer, h / group, a.q, at, rows.position(b) + 1, scale, scores, a.att, at);
             }
         });
     }
 
+    private static boolean hasPolicy(BatchRows rows, int batch) {
+        for (int b = 0; b < batch; b++) {
+            if (rows.cache(b) instanceof PolicyKvCache) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * Attention through a cache with its own policy: every position and head at once, or position
-     * after position (heads in parallel) when the policy's state moves with each position.
+     * Attention when some row's cache has its own policy: first every row whose cache attends
+     * positions independently (dense caches, and policies that are not sequential), all heads at
+     * once; then each row of a sequential policy in order (heads in parallel), between that cache's
+     * begin and end of the position. Rows of one sequence come in position order, so a prefill or
+     * a teacher-forced window sees exactly what decoding it token by token sees.
      */
-    private void policyAttention(int layer, Activations a, int batch, int position, PolicyKvCache cache) {
+    private void policyAttention(int layer, Activations a, int batch, BatchRows rows) {
         int heads = config.numHeads();
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
         int qDim = config.queryDim();
-        if (!cache.sequential()) {
-            pool.forRange(batch * heads, (start, end, worker) -> {
-                for (int i = start; i < end; i++) {
-                    int b = i / heads;
-                    int h = i % heads;
-                    int at = b * qDim + h * headDim;
-                    cache.attendHead(layer, h, h / group, a.q, at, position + b + 1, scale, a.scores[worker], a.att, at);
+        pool.forRange(batch * heads, (start, end, worker) -> {
+            for (int i = start; i < end; i++) {
+                int b = i / heads;
+                KvCache cache = rows.cache(b);
+                int h = i % heads;
+                int at = b * qDim + h * headDim;
+                int length = rows.position(b) + 1;
+                switch (cache) {
+                    case PolicyKvCache p when p.sequential() -> { }
+                    case PolicyKvCache p -> p.attendHead(layer, h, h / group, a.q, at, length, scale, a.scores[worker],
+                            a.att, at);
+                    default -> cache.attend(layer, h / group, a.q, at, length, scale, a.scores[worker], a.att, at);
                 }
-            });
-            return;
-        }
+            }
+        });
         for (int b = 0; b < batch; b++) {
-            int p = position + b;
+            if (!(rows.cache(b) instanceof PolicyKvCache cache) || !cache.sequential()) {
+                continue;
+            }
+            int p = rows.position(b);
             int row = b * qDim;
             cache.beginPosition(layer, p);
             pool.forRange(heads, (start, end, worker) -> {

@@ -126,7 +126,7 @@ class SlicedModelTest {
                 chunk);
     }
 
-    private static void assertClose(double[] expected, float[] actual, int offset, int n, double relative, String what) {
+    static void assertClose(double[] expected, float[] actual, int offset, int n, double relative, String what) {
         double scale = 0;
         double worst = 0;
         for (int v = 0; v < n; v++) {

@@ -204,7 +204,7 @@ class TransformerTest {
         }
     }
 
-    private static void assertClose(float[] expected, float[] actual, double relative, String what) {
+    static void assertClose(float[] expected, float[] actual, double relative, String what) {
         assertEquals(expected.length, actual.length, what);
         double scale = 0;
         double worst = 0;

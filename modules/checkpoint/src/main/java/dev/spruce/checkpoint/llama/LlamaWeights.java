@@ -4,9 +4,13 @@ import dev.spruce.checkpoint.Checkpoint;
 import dev.spruce.checkpoint.DType;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.config.ModelConfig;
+import dev.spruce.checkpoint.sparse.PackedWeights;
+import dev.spruce.kernels.SparseMatrix;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static dev.spruce.checkpoint.llama.LlamaTensorNames.layer;
@@ -21,9 +25,11 @@ import static dev.spruce.checkpoint.llama.LlamaTensorNames.layer;
  * @param finalNorm   the last RMSNorm's scale (null in a sliced checkpoint: its norms are weightless)
  * @param lmHead      the output projection ({@code embeddings} itself when tied)
  * @param slicing     the widths of a SliceGPT-sliced checkpoint, or null for a dense one
+ * @param packed      linear weights stored in a compressed-tensors bitmask layout, by weight name
+ *                    ({@code ...q_proj.weight}); their {@link LayerWeights} field is null
  */
 public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeights> layers, Tensor finalNorm,
-                           Tensor lmHead, SlicingConfig slicing) {
+                           Tensor lmHead, SlicingConfig slicing, Map<String, SparseMatrix> packed) {
 
     /** Dtypes the engine computes with. */
     public static final Set<DType> WEIGHT_DTYPES = Set.of(DType.F32, DType.F16, DType.BF16);
@@ -64,8 +70,13 @@ public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeig
                 throw new WeightBindingException(checkpoint.directory(), problems);
             }
         }
+        Map<String, SparseMatrix> packed = new LinkedHashMap<>();
         for (ExpectedTensor e : LlamaTensorLayout.expected(config, slicing)) {
             Tensor t = checkpoint.tensor(e.name());
+            if (t == null && PackedWeights.isPacked(checkpoint, e.name())) {
+                bindPacked(checkpoint, e, packed, problems);
+                continue;
+            }
             if (t == null) {
                 problems.add("'" + e.name() + "' is missing (expected shape " + e.shape() + ")");
                 continue;
@@ -100,6 +111,29 @@ public record LlamaWeights(ModelConfig config, Tensor embeddings, List<LayerWeig
         Tensor embeddings = checkpoint.tensor(LlamaTensorNames.EMBED);
         Tensor lmHead = config.tieWordEmbeddings() ? embeddings : checkpoint.tensor(LlamaTensorNames.LM_HEAD);
         Tensor finalNorm = slicing != null ? null : checkpoint.tensor(LlamaTensorNames.FINAL_NORM);
-        return new LlamaWeights(config, embeddings, List.copyOf(layers), finalNorm, lmHead, slicing);
+        return new LlamaWeights(config, embeddings, List.copyOf(layers), finalNorm, lmHead, slicing,
+                java.util.Collections.unmodifiableMap(packed));
+    }
+
+    /** Reads a packed linear weight, or records why it cannot be used. */
+    private static void bindPacked(Checkpoint checkpoint, ExpectedTensor e, Map<String, SparseMatrix> packed,
+                                   List<String> problems) {
+        boolean linear = e.name().startsWith("model.layers.") && e.shape().rank() == 2
+                && !e.name().endsWith(LlamaTensorNames.ATTN_SHORTCUT) && !e.name().endsWith(LlamaTensorNames.MLP_SHORTCUT);
+        if (!linear) {
+            problems.add("'" + e.name() + "' is stored packed, which only a decoder block's linear weights may be");
+            return;
+        }
+        try {
+            SparseMatrix m = PackedWeights.read(checkpoint, e.name());
+            if (m.rows() != e.shape().dim(0) || m.cols() != e.shape().dim(1)) {
+                problems.add("'" + e.name() + "' is packed with shape [" + m.rows() + ", " + m.cols() + "], expected "
+                        + e.shape());
+            } else {
+                packed.put(e.name(), m);
+            }
+        } catch (dev.spruce.checkpoint.CheckpointFormatException ex) {
+            problems.add(ex.getMessage());
+        }
     }
 }

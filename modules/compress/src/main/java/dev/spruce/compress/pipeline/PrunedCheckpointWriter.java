@@ -2,17 +2,16 @@ package dev.spruce.compress.pipeline;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.spruce.checkpoint.Checkpoint;
+import dev.spruce.compress.CompanionFiles;
 import dev.spruce.checkpoint.CheckpointWriter;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.TensorSpec;
@@ -74,26 +73,7 @@ public final class PrunedCheckpointWriter {
         }
     }
 
-    /**
-     * The files of a checkpoint directory other than its weights and Spruce's own outputs: the
-     * config, tokenizer files (tokenizer.json, a llama2.c tokenizer .bin), generation config, README.
-     */
     static List<Path> companionFiles(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                boolean weights = lower.endsWith(".safetensors") || lower.equals(Checkpoint.INDEX_FILE)
-                        || lower.startsWith("pytorch_model") || lower.endsWith(".pt") || lower.endsWith(".pth")
-                        || lower.endsWith(".ckpt") || lower.endsWith(".gguf") || lower.endsWith(".safetensors.index.json");
-                boolean ours = lower.equals(SIDECAR) || lower.startsWith("prune-report.");
-                if (Files.isRegularFile(p) && !name.startsWith(".") && !weights && !ours) {
-                    out.add(p);
-                }
-            }
-        }
-        out.sort(null);
-        return out;
+        return CompanionFiles.of(dir, Set.of(SIDECAR), Set.of("prune-report."));
     }
 }

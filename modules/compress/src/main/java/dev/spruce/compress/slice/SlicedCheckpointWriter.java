@@ -2,13 +2,10 @@ package dev.spruce.compress.slice;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.spruce.checkpoint.Checkpoint;
+import dev.spruce.compress.CompanionFiles;
 import dev.spruce.checkpoint.CheckpointWriter;
 import dev.spruce.checkpoint.Tensor;
 import dev.spruce.checkpoint.TensorSpec;
@@ -121,22 +119,6 @@ public final class SlicedCheckpointWriter {
      * not the weights, not {@code config.json} (written patched) and not Spruce's own sidecar and reports.
      */
     static List<Path> companionFiles(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path p : entries) {
-                String name = p.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                boolean weights = lower.endsWith(".safetensors") || lower.equals(Checkpoint.INDEX_FILE)
-                        || lower.startsWith("pytorch_model") || lower.endsWith(".pt") || lower.endsWith(".pth")
-                        || lower.endsWith(".ckpt") || lower.endsWith(".gguf") || lower.endsWith(".safetensors.index.json");
-                boolean ours = lower.equals(SlicingConfig.SIDECAR) || lower.startsWith("prune-report.")
-                        || lower.startsWith("slice-report.") || lower.equals(ModelConfig.FILE_NAME);
-                if (Files.isRegularFile(p) && !name.startsWith(".") && !weights && !ours) {
-                    out.add(p);
-                }
-            }
-        }
-        out.sort(null);
-        return out;
+        return CompanionFiles.of(dir, Set.of(SlicingConfig.SIDECAR, ModelConfig.FILE_NAME), Set.of("prune-report.", "slice-report."));
     }
 }
