@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.spruce.checkpoint.SharedData;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.kernels.KernelProvider;
+import dev.spruce.model.BatchDecoder;
 import dev.spruce.model.KvCache;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.LlamaModel;
@@ -104,6 +106,31 @@ class PolicyCachesTest {
             float[] stepwise = decodeOneByOne(s, t);
             assertClose(stepwise, run(s, t, 32), tolerance, s.describe() + " prefill of 32");
             assertClose(stepwise, run(s, t, 7), tolerance, s.describe() + " prefill of 7");
+        }
+    }
+
+    /** A batched decode step over sessions with different policies gives each session's own decode. */
+    @Test
+    void batchedDecodeOverMixedPoliciesEqualsDecodingAlone() {
+        int[] t = tokens(40, 21);
+        List<AttentionSettings> mixed = List.of(AttentionSettings.DENSE, POLICIES.get(0), POLICIES.get(2), POLICIES.get(3));
+        List<Session> sessions = new ArrayList<>();
+        for (AttentionSettings s : mixed) {
+            sessions.add(new Session(transformer, cache(s), 8));
+        }
+        BatchDecoder batch = new BatchDecoder(transformer, mixed.size(), CONTEXT);
+        int vocab = model.config().vocabSize();
+        float[] last = null;
+        for (int token : t) {
+            int[] step = new int[mixed.size()];
+            Arrays.fill(step, token);
+            last = batch.decode(sessions, step);
+        }
+        for (int s = 0; s < mixed.size(); s++) {
+            float[] alone = decodeOneByOne(mixed.get(s), t);
+            float[] expected = Arrays.copyOfRange(alone, (t.length - 1) * vocab, t.length * vocab);
+            float[] actual = Arrays.copyOfRange(last, s * vocab, (s + 1) * vocab);
+            assertClose(expected, actual, mixed.get(s).mikv() == null ? 1e-4 : 3e-3, mixed.get(s).describe() + " batched");
         }
     }
 
