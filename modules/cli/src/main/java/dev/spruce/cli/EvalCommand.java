@@ -14,7 +14,11 @@ import dev.spruce.eval.EvalResult;
 import dev.spruce.eval.EvalWindows;
 import dev.spruce.eval.PerplexityEvaluator;
 import dev.spruce.eval.Protocol;
+import dev.spruce.eval.TopOneAgreement;
 import dev.spruce.model.Engine;
+import dev.spruce.model.KvCache;
+import dev.spruce.model.KvCacheType;
+import dev.spruce.model.attention.AttentionSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +56,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON document instead of text, for scripts.")
     boolean json;
 
+    @Option(names = "--no-agreement",
+            description = "With a sparse attention or compressed cache, skip the dense reference run that the top-1"
+                    + " agreement needs.")
+    boolean noAgreement;
+
+    @Mixin
+    AttentionOptions attentionOptions;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -75,6 +87,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserInputException("--limit must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
+        AttentionSettings attention = attentionOptions.settings(modelOptions.mikv(), spec.commandLine().getErr());
         try (Engine engine = modelOptions.open(sparseWeights.policy())) {
             int n = seqlen != null ? seqlen : p.defaultSeqlen(engine.context());
             if (n < 2 || n > engine.context()) {
@@ -88,14 +101,34 @@ final class EvalCommand implements Callable<Integer> {
             }
             EvalWindows w = limit == null ? all : all.first(limit);
             EvalResult r;
-            try (ProgressBar bar = ProgressBar.counting(spec.commandLine().getErr(), "eval " + protocol, common.quiet || json,
+            KvCacheType storage = engine.options().cacheType();
+            long kvBytes;
+            long denseBytes = bytesPerPosition(AttentionSettings.DENSE, engine, n);
+            try {
+                kvBytes = bytesPerPosition(attention, engine, n);
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException(e.getMessage());
+            }
+            boolean compare = !attention.isDense() && !noAgreement;
+            int[][] predictions = compare ? TopOneAgreement.buffer(w) : null;
+            int[][] reference = compare ? TopOneAgreement.buffer(w) : null;
+            boolean quiet = common.quiet || json;
+            if (compare) {
+                try (ProgressBar bar = ProgressBar.counting(spec.commandLine().getErr(), "eval " + protocol + " dense",
+                        quiet, "windows")) {
+                    new PerplexityEvaluator(engine.transformer(), storage, 64)
+                            .evaluate(w, (done, total, ppl) -> bar.update(done, total, ""), reference);
+                }
+            }
+            try (ProgressBar bar = ProgressBar.counting(spec.commandLine().getErr(), "eval " + protocol, quiet,
                     "windows")) {
-                r = new PerplexityEvaluator(engine.transformer(), engine.options().cacheType(), 64)
+                r = new PerplexityEvaluator(engine.transformer(), storage, attention, 64)
                         .evaluate(w, (done, total, ppl) -> {
                             bar.suffix(String.format(Locale.ROOT, ", ppl %.4f", ppl));
                             bar.update(done, total, "");
-                        });
+                        }, predictions);
             }
+            TopOneAgreement agreement = compare ? TopOneAgreement.of(reference, predictions, w) : null;
             if (json) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
                 o.put("model", modelOptions.modelDir().toAbsolutePath().normalize().toString());
@@ -108,14 +141,39 @@ final class EvalCommand implements Callable<Integer> {
                 o.put("seconds", r.seconds());
                 o.put("tokens_per_second", r.tokensPerSecond());
                 o.put("complete", w == all);
+                o.put("attention", attention.describe());
+                o.put("kv_bytes_per_position", kvBytes);
+                o.put("dense_kv_bytes_per_position", denseBytes);
+                if (agreement != null) {
+                    o.put("top1_agreement_with_dense", agreement.fraction());
+                    o.put("top1_agreeing_predictions", agreement.same());
+                }
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
             } else {
                 out.printf(Locale.ROOT, "perplexity %.4f  (%s, %d windows × %d tokens%s; %d tokens evaluated of %d in the"
                                 + " stream; %.1f s, %.0f tokens/s)%n",
                         r.perplexity(), r.protocol(), r.windows(), r.seqlen(), w == all ? "" : ", --limit: partial",
                         r.predictions(), w.streamTokens(), r.seconds(), r.tokensPerSecond());
+                if (!attention.isDense()) {
+                    out.printf(Locale.ROOT, "attention %s; KV %,d bytes per position (dense %,d, %.2fx)%s%n",
+                            attention.describe(), kvBytes, denseBytes, (double) kvBytes / denseBytes,
+                            agreement == null ? "" : String.format(Locale.ROOT,
+                                    "; top-1 agreement with dense %.2f%% (%d of %d)", 100 * agreement.fraction(),
+                                    agreement.same(), agreement.predictions()));
+                }
             }
         }
         return ExitCode.OK;
+    }
+
+    /** Bytes a cache of {@code positions} under {@code attention} holds per position (made, measured, freed). */
+    private static long bytesPerPosition(AttentionSettings attention, Engine engine, int positions) throws Exception {
+        KvCache cache = attention.createCache(engine.model().config(), positions, engine.options().cacheType(),
+                engine.model().kernels());
+        long bytes = cache.bytesPerPosition();
+        if (cache instanceof AutoCloseable c) {
+            c.close();
+        }
+        return bytes;
     }
 }

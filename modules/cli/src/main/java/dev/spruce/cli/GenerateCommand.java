@@ -73,6 +73,9 @@ final class GenerateCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    AttentionOptions attentionOptions;
+
+    @Mixin
     SparseWeightOptions sparseWeights;
 
     @Mixin
@@ -94,7 +97,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Engine engine = modelOptions.open(sparseWeights.policy()); Session session = engine.newSession()) {
+        var attention = attentionOptions.settings(modelOptions.mikv(), err);
+        try (Engine engine = modelOptions.open(sparseWeights.policy()); Session session = newSession(engine, attention)) {
             Tokenizer tokenizer = engine.tokenizer();
             int[] ids = promptIds(engine);
             if (ids.length >= session.maxPositions()) {
@@ -117,13 +121,23 @@ final class GenerateCommand implements Callable<Integer> {
             if (!common.quiet) {
                 err.println(String.format(Locale.ROOT,
                         "prompt %d tokens, first token after %.1f ms (prefill %.1f tokens/s); %d new tokens, decode %.1f tokens/s;"
-                                + " stopped: %s; %d threads, %s kernels",
+                                + " stopped: %s; %d threads, %s kernels; attention %s, KV %,d bytes per position",
                         r.promptTokens(), r.firstTokenNanos() / 1e6, r.prefillTokensPerSecond(), r.generatedTokens(),
                         r.decodeTokensPerSecond(), r.reason().name().toLowerCase(Locale.ROOT),
-                        engine.transformer().pool().threads(), engine.model().kernels().name()));
+                        engine.transformer().pool().threads(), engine.model().kernels().name(), attention.describe(),
+                        session.cache().bytesPerPosition()));
             }
         }
         return ExitCode.OK;
+    }
+
+    private static Session newSession(Engine engine, dev.spruce.model.attention.AttentionSettings attention)
+            throws UserInputException {
+        try {
+            return engine.newSession(attention);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
     }
 
     private int[] promptIds(Engine engine) throws UserInputException {

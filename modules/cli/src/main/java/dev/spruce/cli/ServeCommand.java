@@ -79,6 +79,10 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }
+        if (modelOptions.mikv()) {
+            throw new UserInputException("serve does not take --kv mikv yet (the server's sessions are dense);"
+                    + " use it with generate or eval");
+        }
         Engine engine = modelOptions.open(sparseWeights.policy());
         SpruceServer server;
         try {

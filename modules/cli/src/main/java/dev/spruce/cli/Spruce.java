@@ -12,7 +12,7 @@ import java.io.PrintWriter;
         description = "Prune, slice and run Llama-family checkpoints on the JVM.",
         subcommands = {DemoCommand.class, InspectCommand.class, GenerateCommand.class, EvalCommand.class, ConvertCommand.class,
                 SynthCommand.class, PruneCommand.class, SliceCommand.class, PackCommand.class, ServeCommand.class,
-                CommandLine.HelpCommand.class},
+                CalibrateAttentionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",

@@ -3,6 +3,7 @@ package dev.spruce.eval;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.Session;
 import dev.spruce.model.Transformer;
+import dev.spruce.model.attention.AttentionSettings;
 
 /**
  * Runs evaluation windows through the model, each from position 0, and scores every next-token
@@ -19,23 +20,43 @@ public final class PerplexityEvaluator {
 
     private final Transformer transformer;
     private final KvCacheType cacheType;
+    private final AttentionSettings attention;
     private final int chunk;
 
     /**
      * @param chunk tokens per forward call (logits of {@code chunk × vocab} floats are held at once)
      */
     public PerplexityEvaluator(Transformer transformer, KvCacheType cacheType, int chunk) {
+        this(transformer, cacheType, AttentionSettings.DENSE, chunk);
+    }
+
+    /**
+     * An evaluator whose sessions attend with {@code attention} (sparse attention, eviction, a
+     * mixed-precision cache) at every position of every window: teacher forcing, one cache per
+     * window sized to the window, so budgets given as ratios are ratios of the window.
+     */
+    public PerplexityEvaluator(Transformer transformer, KvCacheType cacheType, AttentionSettings attention, int chunk) {
         this.transformer = transformer;
         this.cacheType = cacheType;
+        this.attention = attention;
         this.chunk = chunk;
     }
 
     public EvalResult evaluate(EvalWindows w, Progress progress) {
+        return evaluate(w, progress, null);
+    }
+
+    /**
+     * As {@link #evaluate(EvalWindows, Progress)}, also writing each prediction's argmax to
+     * {@code predictions[window][i]} (the token predicted after position {@code i}) when
+     * {@code predictions} is not null: what {@link TopOneAgreement} compares between two runs.
+     */
+    public EvalResult evaluate(EvalWindows w, Progress progress, int[][] predictions) {
         int vocab = transformer.model().config().vocabSize();
         double sumOfMeans = 0;
         long start = System.nanoTime();
-        try (Session session = new Session(transformer,
-                cacheType.create(transformer.model().config(), w.seqlen(), transformer.model().kernels()), chunk)) {
+        try (Session session = new Session(transformer, attention.createCache(transformer.model().config(), w.seqlen(),
+                cacheType, transformer.model().kernels()), chunk)) {
             int done = 0;
             for (int[] window : w.windows()) {
                 session.reset();
@@ -45,6 +66,9 @@ public final class PerplexityEvaluator {
                     float[] logits = session.forward(window, from, count, true);
                     for (int i = 0; i < count; i++) {
                         nll += negativeLogLikelihood(logits, i * vocab, vocab, window[from + i + 1]);
+                        if (predictions != null) {
+                            predictions[done][from + i] = session.kernels().argmax(logits, i * vocab, (i + 1) * vocab);
+                        }
                     }
                 }
                 sumOfMeans += nll / (window.length - 1);

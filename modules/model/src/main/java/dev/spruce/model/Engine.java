@@ -106,6 +106,17 @@ public final class Engine implements AutoCloseable {
                 options.prefillChunk());
     }
 
+    /**
+     * A new sequence whose cache follows {@code attention} (sparse attention, eviction, a
+     * mixed-precision cache), with this engine's context and prefill chunk.
+     *
+     * @throws IllegalArgumentException when the settings do not fit this model
+     */
+    public Session newSession(dev.spruce.model.attention.AttentionSettings attention) {
+        return new Session(transformer, attention.createCache(model.config(), context(), options.cacheType(),
+                model.kernels()), options.prefillChunk());
+    }
+
     @Override
     public void close() {
         pool.close();

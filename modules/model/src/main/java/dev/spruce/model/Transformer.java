@@ -187,6 +187,10 @@ public final class Transformer {
     }
 
     private void attention(int layer, Activations a, int batch, BatchRows rows) {
+        if (hasPolicy(rows, batch)) {
+            policyAttention(layer, a, batch, rows);
+            return;
+        }
         int heads = config.numHeads();
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
@@ -200,6 +204,59 @@ public final class Transformer {
                 rows.cache(b).attend(layer, h / group, a.q, at, rows.position(b) + 1, scale, scores, a.att, at);
             }
         });
+    }
+
+    private static boolean hasPolicy(BatchRows rows, int batch) {
+        for (int b = 0; b < batch; b++) {
+            if (rows.cache(b) instanceof PolicyKvCache) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Attention when some row's cache has its own policy: first every row whose cache attends
+     * positions independently (dense caches, and policies that are not sequential), all heads at
+     * once; then each row of a sequential policy in order (heads in parallel), between that cache's
+     * begin and end of the position. Rows of one sequence come in position order, so a prefill or
+     * a teacher-forced window sees exactly what decoding it token by token sees.
+     */
+    private void policyAttention(int layer, Activations a, int batch, BatchRows rows) {
+        int heads = config.numHeads();
+        int group = heads / config.numKvHeads();
+        int headDim = config.headDim();
+        int qDim = config.queryDim();
+        pool.forRange(batch * heads, (start, end, worker) -> {
+            for (int i = start; i < end; i++) {
+                int b = i / heads;
+                KvCache cache = rows.cache(b);
+                int h = i % heads;
+                int at = b * qDim + h * headDim;
+                int length = rows.position(b) + 1;
+                switch (cache) {
+                    case PolicyKvCache p when p.sequential() -> { }
+                    case PolicyKvCache p -> p.attendHead(layer, h, h / group, a.q, at, length, scale, a.scores[worker],
+                            a.att, at);
+                    default -> cache.attend(layer, h / group, a.q, at, length, scale, a.scores[worker], a.att, at);
+                }
+            }
+        });
+        for (int b = 0; b < batch; b++) {
+            if (!(rows.cache(b) instanceof PolicyKvCache cache) || !cache.sequential()) {
+                continue;
+            }
+            int p = rows.position(b);
+            int row = b * qDim;
+            cache.beginPosition(layer, p);
+            pool.forRange(heads, (start, end, worker) -> {
+                for (int h = start; h < end; h++) {
+                    int at = row + h * headDim;
+                    cache.attendHead(layer, h, h / group, a.q, at, p + 1, scale, a.scores[worker], a.att, at);
+                }
+            });
+            cache.endPosition(layer, p);
+        }
     }
 
     /**
