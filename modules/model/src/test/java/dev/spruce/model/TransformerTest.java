@@ -1,6 +1,5 @@
 package dev.spruce.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,7 +122,10 @@ class TransformerTest {
             float[] decodeSerial = new Session(single, KvCacheType.F32.create(model.config(), 64, model.kernels()), 1)
                     .forward(tokens, 0, tokens.length, true);
             float[] decodeParallel = newSession(model, KvCacheType.F32, 1).forward(tokens, 0, tokens.length, true);
-            assertArrayEquals(decodeSerial, decodeParallel, "decode (matvec) rows split across threads are bit-identical");
+            // Rows split across threads compute the same dot products, but not always to the bit: the
+            // Vector API leaves the order of a float reduceLanes(ADD) to the implementation, and its
+            // interpreted and C2-compiled forms differ, so which tier ran a row shows in the last bit.
+            assertClose(decodeSerial, decodeParallel, 1e-6, "decode (matvec), one thread vs two");
         }
     }
 
