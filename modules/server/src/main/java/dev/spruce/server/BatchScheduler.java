@@ -90,7 +90,9 @@ final class BatchScheduler implements AutoCloseable {
             try {
                 admit();
                 if (active.isEmpty()) {
+                    long t0 = System.nanoTime();
                     GenerationJob job = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    metrics.schedulerTime("idle", System.nanoTime() - t0);
                     if (job != null) {
                         start(job);
                     }
@@ -137,7 +139,9 @@ final class BatchScheduler implements AutoCloseable {
         if (job.cancelled()) {
             return;
         }
+        long t0 = System.nanoTime();
         Session session = engine.newSession();
+        metrics.schedulerTime("admission", System.nanoTime() - t0);
         try {
             Generation generation = new Generation(tokenizer, session.kernels(), job.request(), session.maxPositions(),
                     piece -> {
@@ -149,8 +153,12 @@ final class BatchScheduler implements AutoCloseable {
                     });
             ActiveSequence s = new ActiveSequence(job, session, generation);
             int[] prompt = job.request().prompt();
+            long t1 = System.nanoTime();
             float[] logits = session.forward(prompt, 0, prompt.length, false);
+            long t2 = System.nanoTime();
+            metrics.schedulerTime("prefill", t2 - t1);
             s.nextToken = generation.next(logits, session.vocabSize());
+            metrics.schedulerTime("sampling", System.nanoTime() - t2);
             s.lastTokenNanos = System.nanoTime();
             metrics.firstToken(s.lastTokenNanos - job.arrivalNanos());
             if (s.nextToken < 0) {
@@ -184,7 +192,10 @@ final class BatchScheduler implements AutoCloseable {
             sessions.add(active.get(b).session);
             tokens[b] = active.get(b).nextToken;
         }
+        long t0 = System.nanoTime();
         float[] logits = decoder.decode(sessions, tokens);
+        long t1 = System.nanoTime();
+        metrics.schedulerTime("forward", t1 - t0);
         metrics.decodeStep(batch);
         int vocab = decoder.vocabSize();
         long now = System.nanoTime();
@@ -200,6 +211,7 @@ final class BatchScheduler implements AutoCloseable {
         }
         active.removeAll(done);
         done.forEach(this::retire);
+        metrics.schedulerTime("sampling", System.nanoTime() - t1);
     }
 
     /** Reports a finished (or cancelled) generation and frees its session. */

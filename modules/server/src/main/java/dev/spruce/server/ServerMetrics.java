@@ -41,6 +41,11 @@ final class ServerMetrics {
             .help("Sequences in each batched decode step").classicOnly()
             .classicUpperBounds(1, 2, 4, 8, 16, 32, 64).register(registry);
 
+    private final Counter schedulerSeconds = Counter.builder().name("spruce_scheduler_seconds_total")
+            .help("Wall time of the batch scheduler's thread by phase: forward (batched decode steps and prefills),"
+                    + " sampling (choosing tokens and streaming their text), admission (new sessions), idle")
+            .labelNames("phase").register(registry);
+
     /** Registers the gauges read from the scheduler at each scrape. */
     void watch(LongSupplier queued, LongSupplier active, LongSupplier kvBytes) {
         gauge("spruce_queue_depth", "Requests waiting for a place in the batch", queued);
@@ -66,6 +71,11 @@ final class ServerMetrics {
 
     void decodeStep(int sequences) {
         batchSize.observe(sequences);
+    }
+
+    /** Adds {@code nanos} of the scheduler thread's wall time to {@code phase}. */
+    void schedulerTime(String phase, long nanos) {
+        schedulerSeconds.labelValues(phase).inc(nanos / 1e9);
     }
 
     void finished(int prompt, int generated, boolean wasCancelled) {
