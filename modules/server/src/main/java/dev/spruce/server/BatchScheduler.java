@@ -262,6 +262,9 @@ final class BatchScheduler implements AutoCloseable {
         s.session.close();
         var result = s.generation.result();
         metrics.finished(result.promptTokens(), result.generatedTokens(), s.job.cancelled());
+        // The gauges first (the caller has taken s out of the batch): a client that sees its reply
+        // must not find its sequence still counted.
+        publish();
         s.job.listener().finished(result);
     }
 
