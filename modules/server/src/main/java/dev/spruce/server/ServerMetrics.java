@@ -2,9 +2,11 @@ package dev.spruce.server;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.util.function.LongSupplier;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -48,6 +50,15 @@ final class ServerMetrics {
             .help("Wall time of the batch scheduler's thread by phase: forward (passes over decode rows and prompt"
                     + " chunks), sampling (choosing tokens and streaming their text), admission (new sessions), idle")
             .labelNames("phase").register(registry);
+
+    ServerMetrics() {
+        // CPU seconds of the whole process (Prometheus' standard name): on a shared machine, tokens per
+        // CPU-second compare runs that got different shares of the cores.
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            CounterWithCallback.builder().name("process_cpu_seconds_total").help("CPU time of the server process")
+                    .callback(cb -> cb.call(os.getProcessCpuTime() / 1e9)).register(registry);
+        }
+    }
 
     /** Registers the gauges read from the scheduler at each scrape. */
     void watch(LongSupplier queued, LongSupplier active, LongSupplier kvBytes) {
