@@ -48,7 +48,7 @@ final class SimdKernels implements Kernels {
     }
 
     /** Same shape and reasons as {@link SimdDenseKernels#dotF32}: four accumulators hide FMA latency. */
-    private static float arrayDot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+    static float arrayDot(float[] a, int aOffset, float[] b, int bOffset, int n) {
         float sum = 0f;
         int i = 0;
         if (n >= 2 * L) {

@@ -134,33 +134,34 @@ class DenseKernelTwinsTest {
     @ParameterizedTest
     @MethodSource("dev.spruce.kernels.TestSupport#sizes")
     void matmulMatchesScalar(int cols) {
-        // 9 rows = two 4-row tiles + one left over; batch 5 = two pairs + one left over.
+        // 9 rows = two 4-row tiles + one left over; batches: one item, one pair, a pair + one, two pairs + one.
         int rows = 9;
-        int batch = 5;
-        for (WeightDtype dtype : WeightDtype.values()) {
-            long seed = seed("matmul" + dtype, cols);
-            Random random = new Random(seed);
-            float[] values = uniform(random, rows * cols);
-            float[] x = uniform(random, batch * cols);
-            try (Arena arena = Arena.ofConfined()) {
-                DenseMatrix m = new DenseMatrix(weights(arena, dtype, values), dtype, rows, cols);
-                float[] widened = new float[rows * cols];
-                scalar.toFloats(dtype, m.data(), 0, widened, 0, rows * cols);
-                for (int[] range : new int[][] {{0, rows}, {1, 8}, {3, 4}}) {
-                    float[] expected = filled(batch * rows);
-                    float[] actual = filled(batch * rows);
-                    scalar.matmul(m, x, batch, expected, range[0], range[1]);
-                    simd.matmul(m, x, batch, actual, range[0], range[1]);
-                    for (int b = 0; b < batch; b++) {
-                        for (int r = 0; r < rows; r++) {
-                            String at = where("matmul" + dtype + " b=" + b + " r=" + r + " rows "
-                                    + Arrays.toString(range), cols, seed);
-                            float got = actual[b * rows + r];
-                            if (r < range[0] || r >= range[1]) {
-                                assertTrue(Float.isNaN(got), "row outside the range was written: " + at);
-                            } else {
-                                double tol = dotTolerance(cols, sumAbsProducts(widened, r * cols, x, b * cols, cols));
-                                assertEquals(expected[b * rows + r], got, tol, at);
+        for (int batch : new int[] {1, 2, 3, 5}) {
+            for (WeightDtype dtype : WeightDtype.values()) {
+                long seed = seed("matmul" + dtype + "x" + batch, cols);
+                Random random = new Random(seed);
+                float[] values = uniform(random, rows * cols);
+                float[] x = uniform(random, batch * cols);
+                try (Arena arena = Arena.ofConfined()) {
+                    DenseMatrix m = new DenseMatrix(weights(arena, dtype, values), dtype, rows, cols);
+                    float[] widened = new float[rows * cols];
+                    scalar.toFloats(dtype, m.data(), 0, widened, 0, rows * cols);
+                    for (int[] range : new int[][] {{0, rows}, {1, 8}, {3, 4}}) {
+                        float[] expected = filled(batch * rows);
+                        float[] actual = filled(batch * rows);
+                        scalar.matmul(m, x, batch, expected, range[0], range[1]);
+                        simd.matmul(m, x, batch, actual, range[0], range[1]);
+                        for (int b = 0; b < batch; b++) {
+                            for (int r = 0; r < rows; r++) {
+                                String at = where("matmul" + dtype + " batch " + batch + " b=" + b + " r=" + r
+                                        + " rows " + Arrays.toString(range), cols, seed);
+                                float got = actual[b * rows + r];
+                                if (r < range[0] || r >= range[1]) {
+                                    assertTrue(Float.isNaN(got), "row outside the range was written: " + at);
+                                } else {
+                                    double tol = dotTolerance(cols, sumAbsProducts(widened, r * cols, x, b * cols, cols));
+                                    assertEquals(expected[b * rows + r], got, tol, at);
+                                }
                             }
                         }
                     }

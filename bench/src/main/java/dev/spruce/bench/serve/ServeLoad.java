@@ -3,6 +3,7 @@ package dev.spruce.bench.serve;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,9 +31,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * each stream's usage chunk over the wall time until the last request ends).
  *
  * <p>Usage: {@code ServeLoad URL MODEL CLIENTS SECONDS [MAX_TOKENS]}; after 5 s of uncounted warm-up
- * load, prints one summary line and one JSON line. Latencies are measured where the client sees them:
- * they include HTTP, and on a machine whose cores the decode loop keeps busy, chunks of several
- * steps may arrive together (small gaps followed by a large one).
+ * load, prints one summary line, one line on the server's side of the run and one JSON line.
+ * Latencies are measured where the client sees them: they include HTTP, and on a machine whose cores
+ * the decode loop keeps busy, chunks of several steps may arrive together (small gaps followed by a
+ * large one).
+ *
+ * <p>The server's side comes from its {@code /metrics} before and after the counted run: its CPU
+ * seconds (tokens per CPU-second compare runs that got different shares of a shared machine's cores;
+ * the one-minute load average before and after is printed beside it), where its scheduler's time
+ * went (forward passes, sampling, admission, idle) and how many forward passes carried prompt chunks.
  */
 public final class ServeLoad {
 
@@ -70,6 +79,8 @@ public final class ServeLoad {
     }
 
     private void run(int clients, double seconds, boolean report) throws InterruptedException {
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        Map<String, Double> metricsBefore = report ? serverMetrics() : Map.of();
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -87,16 +98,37 @@ public final class ServeLoad {
             return;
         }
         double tps = tokens.get() / wall;
+        double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        Map<String, Double> server = new TreeMap<>();
+        serverMetrics().forEach((k, v) -> server.put(k, v - metricsBefore.getOrDefault(k, 0.0)));
         System.out.println(String.format(Locale.ROOT,
                 "clients %d: %d requests, %d failed, %d tokens in %.1f s = %.1f tokens/s; TTFT p50 %.1f ms p99 %.1f ms;"
                         + " ITL p50 %.1f ms p99 %.1f ms",
                 clients, requests.get(), failures.get(), tokens.get(), wall, tps, pct(ttft, 50), pct(ttft, 99),
                 pct(itl, 50), pct(itl, 99)));
+        double cpu = server.getOrDefault("process_cpu_seconds_total", Double.NaN);
+        StringBuilder side = new StringBuilder(String.format(Locale.ROOT,
+                "  server: load %.2f -> %.2f; CPU %.1f s (%.2f cores, %.1f tokens per CPU-second); scheduler",
+                loadBefore, loadAfter, cpu, cpu / wall, tokens.get() / cpu));
+        server.forEach((k, v) -> {
+            if (k.startsWith("spruce_scheduler_seconds_total")) {
+                side.append(String.format(Locale.ROOT, " %s %.1f s", label(k), v));
+            }
+        });
+        side.append("; forward passes");
+        server.forEach((k, v) -> {
+            if (k.startsWith("spruce_forward_passes_total")) {
+                side.append(String.format(Locale.ROOT, " %s %.0f", label(k), v));
+            }
+        });
+        System.out.println(side);
         var json = JSON.createObjectNode();
         json.put("clients", clients).put("requests", requests.get()).put("failed", failures.get())
                 .put("tokens", tokens.get()).put("seconds", wall).put("tokens_per_second", tps)
                 .put("ttft_p50_ms", pct(ttft, 50)).put("ttft_p99_ms", pct(ttft, 99))
-                .put("itl_p50_ms", pct(itl, 50)).put("itl_p99_ms", pct(itl, 99));
+                .put("itl_p50_ms", pct(itl, 50)).put("itl_p99_ms", pct(itl, 99))
+                .put("load_before", loadBefore).put("load_after", loadAfter);
+        server.forEach((k, v) -> json.put("server." + k, v));
         json.putPOJO("failure_samples", failureSamples.subList(0, Math.min(5, failureSamples.size())));
         System.out.println(json);
     }
@@ -163,6 +195,34 @@ public final class ServeLoad {
         } catch (Exception e) {
             fail(e.toString());
         }
+    }
+
+    /**
+     * The server's counters from {@code /metrics} that describe a run (its CPU, scheduler time and
+     * forward passes), keyed by series; empty if they cannot be read.
+     */
+    private Map<String, Double> serverMetrics() {
+        Map<String, Double> values = new TreeMap<>();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri.resolve("/metrics")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().lines().toList()) {
+                if (line.startsWith("process_cpu_seconds_total") || line.startsWith("spruce_scheduler_seconds_total")
+                        || line.startsWith("spruce_forward_passes_total")) {
+                    int space = line.lastIndexOf(' ');
+                    values.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                }
+            }
+        } catch (Exception e) {
+            System.err.println("ServeLoad: no server metrics: " + e);
+        }
+        return values;
+    }
+
+    /** The label value of a series such as {@code name{phase="forward"}}. */
+    private static String label(String series) {
+        int eq = series.indexOf("=\"");
+        return eq < 0 ? series : series.substring(eq + 2, series.lastIndexOf('"'));
     }
 
     private void fail(String why) {

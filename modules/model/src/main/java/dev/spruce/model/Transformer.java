@@ -153,7 +153,11 @@ public final class Transformer {
         }
         apply2(w.gate(), a.gate, w.up(), a.up, a.xb, batch);
         int inter = w.gate().outFeatures();
-        kernels.siluMul(a.gate, 0, a.up, 0, a.gate, 0, batch * inter);
+        // Row by row, not over the whole batch: the vector exponential and the scalar tail's round
+        // differently, so a row's values must not depend on where the batch's tail falls.
+        for (int b = 0; b < batch; b++) {
+            kernels.siluMul(a.gate, b * inter, a.up, b * inter, a.gate, b * inter, inter);
+        }
         if (obs != null) {
             obs.observe(layer, LinearRole.DOWN, a.gate, batch, inter);
         }

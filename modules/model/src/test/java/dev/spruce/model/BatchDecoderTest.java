@@ -120,6 +120,96 @@ class BatchDecoderTest {
         }
     }
 
+    /**
+     * Chunked prefill: a prompt goes through in chunks that ride along with other sequences' decode
+     * steps. Its logits, and those of the next token it decodes alone, agree with a prefill alone
+     * (chunked otherwise) as batched steps agree with single ones.
+     */
+    @Test
+    void promptChunksRideAlongWithDecodeSteps() {
+        int vocab = engine.model().config().vocabSize();
+        SplittableRandom random = new SplittableRandom(21);
+        int[] prompt = random.ints(37, 0, vocab).toArray();
+        int[] b = {1, 7, 9, 300, 5};
+        int[] c = random.ints(12, 0, vocab).toArray();
+        float[] aloneA;
+        float[] aloneA1;
+        float[][] aloneB = new float[2][];
+        float[][] aloneC = new float[2][];
+        try (Session s = newSession(KvCacheType.F32)) {
+            aloneA = s.forward(prompt, 0, prompt.length, false);
+            aloneA1 = s.decode(42);
+        }
+        try (Session s = newSession(KvCacheType.F32)) {
+            s.forward(b, 0, b.length, false);
+            aloneB[0] = s.decode(11);
+            aloneB[1] = s.decode(12);
+        }
+        try (Session s = newSession(KvCacheType.F32)) {
+            s.forward(c, 0, c.length, false);
+            aloneC[0] = s.decode(21);
+            aloneC[1] = s.decode(22);
+        }
+        BatchDecoder decoder = BatchDecoder.of(engine, 24);
+        try (Session sa = newSession(KvCacheType.F32); Session sb = newSession(KvCacheType.F32);
+             Session sc = newSession(KvCacheType.F32)) {
+            sb.forward(b, 0, b.length, false);
+            sc.forward(c, 0, c.length, false);
+            // Pass 1: B's next token, the first 20 prompt tokens of A (no logits), C's next token.
+            List<Session> rows = new ArrayList<>();
+            List<Integer> tokens = new ArrayList<>();
+            rows.add(sb);
+            tokens.add(11);
+            for (int i = 0; i < 20; i++) {
+                rows.add(sa);
+                tokens.add(prompt[i]);
+            }
+            rows.add(sc);
+            tokens.add(21);
+            boolean[] flags = new boolean[rows.size()];
+            flags[0] = true;
+            flags[rows.size() - 1] = true;
+            float[] first = decoder.forward(rows, tokens.stream().mapToInt(Integer::intValue).toArray(), flags);
+            assertEquals(2 * vocab, first.length);
+            TransformerTest.assertClose(aloneB[0], Arrays.copyOfRange(first, 0, vocab), 1e-5, "B beside a chunk");
+            TransformerTest.assertClose(aloneC[0], Arrays.copyOfRange(first, vocab, 2 * vocab), 1e-5, "C beside a chunk");
+            assertEquals(20, sa.position());
+
+            // Pass 2: the last 17 prompt tokens of A (logits after the last), then B and C.
+            rows.clear();
+            tokens.clear();
+            for (int i = 20; i < prompt.length; i++) {
+                rows.add(sa);
+                tokens.add(prompt[i]);
+            }
+            rows.add(sb);
+            tokens.add(12);
+            rows.add(sc);
+            tokens.add(22);
+            flags = new boolean[rows.size()];
+            flags[16] = true;
+            flags[17] = true;
+            flags[18] = true;
+            float[] second = decoder.forward(rows, tokens.stream().mapToInt(Integer::intValue).toArray(), flags);
+            TransformerTest.assertClose(aloneA, Arrays.copyOfRange(second, 0, vocab), 1e-5, "A's prompt in two chunks");
+            TransformerTest.assertClose(aloneB[1], Arrays.copyOfRange(second, vocab, 2 * vocab), 1e-5, "B");
+            TransformerTest.assertClose(aloneC[1], Arrays.copyOfRange(second, 2 * vocab, 3 * vocab), 1e-5, "C");
+            assertEquals(prompt.length, sa.position());
+            assertEquals(b.length + 2, sb.position());
+            TransformerTest.assertClose(aloneA1, decoder.decode(List.of(sa), new int[] {42}), 1e-5, "A decodes on alone");
+        }
+    }
+
+    @Test
+    void refusesRowsOfASessionThatAreNotAdjacent() {
+        BatchDecoder decoder = BatchDecoder.of(engine, 4);
+        try (Session s1 = newSession(KvCacheType.F32); Session s2 = newSession(KvCacheType.F32)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> decoder.forward(List.of(s1, s2, s1), new int[] {1, 1, 1}, new boolean[3]));
+            assertEquals(0, s1.position());
+        }
+    }
+
     @Test
     void oneSessionIsExactlyADecodeStep() {
         int[] prompt = {1, 300, 12, 90, 4};

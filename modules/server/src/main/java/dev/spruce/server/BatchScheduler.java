@@ -10,19 +10,26 @@ import java.util.concurrent.TimeUnit;
 import dev.spruce.model.BatchDecoder;
 import dev.spruce.model.Engine;
 import dev.spruce.model.Session;
+import dev.spruce.model.WorkerPool;
 import dev.spruce.model.generation.Generation;
 import dev.spruce.model.tokenizer.Tokenizer;
 
 /**
- * Continuous batching: one thread owns the model and loops over [admit waiting jobs (prefill each,
- * sample its first token) → one batched decode step for every running sequence → sample each, stream
- * its text, retire the finished ones]. Sequences join and leave between steps, so a new request
- * waits at most one step plus the prefills ahead of it, and every step reads the weights once for
- * all running sequences.
+ * Continuous batching with chunked prefill: one thread owns the model and loops over [admit waiting
+ * jobs (a session each) → one forward pass over the next token of every decoding sequence plus up to
+ * a prefill chunk of prompt tokens of the sequences still reading their prompts → sample where a
+ * token is due, stream its text, retire the finished ones]. Sequences join and leave between passes.
+ * A new prompt rides along with the running sequences' decode step instead of stalling them in a
+ * prefill of its own, every pass reads the weights once for all its rows, and requests that arrive
+ * together get their first tokens from the same pass.
+ *
+ * <p>Prompts are cut into chunks of the engine's prefill chunk, from their start, as
+ * {@link Session#forward} cuts them; a request that runs alone therefore computes what
+ * {@code spruce generate} computes.
  *
  * <p>Waiting jobs sit in a bounded queue; {@link #submit} refuses with 429 when it is full. A
  * cancelled job (its client went away) is dropped from the queue at once and from the batch at the
- * next step, and its session is closed then, so its KV cache is released.
+ * next pass, and its session is closed then, so its KV cache is released.
  */
 final class BatchScheduler implements AutoCloseable {
 
@@ -31,7 +38,10 @@ final class BatchScheduler implements AutoCloseable {
 
     private final Engine engine;
     private final Tokenizer tokenizer;
+    private final int maxBatch;
+    private final int prefillChunk;
     private final BatchDecoder decoder;
+    private final WorkerPool pool;
     private final ArrayBlockingQueue<GenerationJob> queue;
     private final ServerMetrics metrics;
     private final List<ActiveSequence> active = new ArrayList<>();
@@ -43,7 +53,10 @@ final class BatchScheduler implements AutoCloseable {
     BatchScheduler(Engine engine, int maxBatch, int maxQueue, ServerMetrics metrics) {
         this.engine = engine;
         this.tokenizer = engine.tokenizer();
-        this.decoder = BatchDecoder.of(engine, maxBatch);
+        this.maxBatch = maxBatch;
+        this.prefillChunk = engine.options().prefillChunk();
+        this.decoder = BatchDecoder.of(engine, maxBatch + prefillChunk);
+        this.pool = engine.transformer().pool();
         this.queue = new ArrayBlockingQueue<>(maxQueue);
         this.metrics = metrics;
         metrics.watch(this::queued, () -> activeCount, () -> kvBytes);
@@ -90,7 +103,9 @@ final class BatchScheduler implements AutoCloseable {
             try {
                 admit();
                 if (active.isEmpty()) {
+                    long t0 = System.nanoTime();
                     GenerationJob job = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    metrics.schedulerTime("idle", System.nanoTime() - t0);
                     if (job != null) {
                         start(job);
                     }
@@ -100,7 +115,7 @@ final class BatchScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException | OutOfMemoryError e) {
-                // A step failed as a whole: end every running sequence with the reason, keep serving.
+                // A pass failed as a whole: end every admitted sequence with the reason, keep serving.
                 for (ActiveSequence s : active) {
                     fail(s.job, e);
                     s.session.close();
@@ -122,7 +137,7 @@ final class BatchScheduler implements AutoCloseable {
 
     /** Fills free places in the batch from the queue. */
     private void admit() {
-        while (active.size() < decoder.maxBatch()) {
+        while (active.size() < maxBatch) {
             GenerationJob job = queue.poll();
             if (job == null) {
                 return;
@@ -132,11 +147,12 @@ final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Prefills {@code job}'s prompt in a new session and samples its first token. */
+    /** Gives {@code job} a session; its prompt goes through in the next passes. */
     private void start(GenerationJob job) {
         if (job.cancelled()) {
             return;
         }
+        long t0 = System.nanoTime();
         Session session = engine.newSession();
         try {
             Generation generation = new Generation(tokenizer, session.kernels(), job.request(), session.maxPositions(),
@@ -147,24 +163,19 @@ final class BatchScheduler implements AutoCloseable {
                         job.listener().text(piece);
                         return true;
                     });
-            ActiveSequence s = new ActiveSequence(job, session, generation);
-            int[] prompt = job.request().prompt();
-            float[] logits = session.forward(prompt, 0, prompt.length, false);
-            s.nextToken = generation.next(logits, session.vocabSize());
-            s.lastTokenNanos = System.nanoTime();
-            metrics.firstToken(s.lastTokenNanos - job.arrivalNanos());
-            if (s.nextToken < 0) {
-                retire(s);
-            } else {
-                active.add(s);
-            }
+            active.add(new ActiveSequence(job, session, generation));
         } catch (RuntimeException e) {
             session.close();
             fail(job, e);
         }
+        metrics.schedulerTime("admission", System.nanoTime() - t0);
     }
 
-    /** One decode step for every running sequence. */
+    /**
+     * One forward pass: a row for every decoding sequence, then prompt chunks of the sequences still
+     * prefilling, oldest first, up to {@link #prefillChunk} prompt tokens in all; then a token is
+     * sampled for every decoding sequence and for every prompt that is now in.
+     */
     private void step() {
         for (Iterator<ActiveSequence> it = active.iterator(); it.hasNext(); ) {
             ActiveSequence s = it.next();
@@ -177,29 +188,73 @@ final class BatchScheduler implements AutoCloseable {
         if (active.isEmpty()) {
             return;
         }
-        int batch = active.size();
-        List<Session> sessions = new ArrayList<>(batch);
-        int[] tokens = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            sessions.add(active.get(b).session);
-            tokens[b] = active.get(b).nextToken;
+        List<Session> rows = new ArrayList<>(maxBatch + prefillChunk);
+        List<ActiveSequence> sampled = new ArrayList<>(maxBatch);
+        int[] tokens = new int[maxBatch + prefillChunk];
+        boolean[] logitsFor = new boolean[maxBatch + prefillChunk];
+        int decoding = 0;
+        for (ActiveSequence s : active) {
+            if (s.decoding()) {
+                logitsFor[rows.size()] = true;
+                tokens[rows.size()] = s.nextToken;
+                rows.add(s.session);
+                sampled.add(s);
+                decoding++;
+            }
         }
-        float[] logits = decoder.decode(sessions, tokens);
-        metrics.decodeStep(batch);
+        int budget = prefillChunk;
+        for (ActiveSequence s : active) {
+            s.chunk = 0;
+            if (!s.decoding() && budget > 0) {
+                // Chunks start at multiples of the prefill chunk, where Session.forward starts them.
+                int chunkEnd = Math.min(s.prompt.length, (s.prefilled / prefillChunk + 1) * prefillChunk);
+                s.chunk = Math.min(budget, chunkEnd - s.prefilled);
+                for (int i = 0; i < s.chunk; i++) {
+                    tokens[rows.size()] = s.prompt[s.prefilled + i];
+                    rows.add(s.session);
+                }
+                budget -= s.chunk;
+                if (s.prefilled + s.chunk == s.prompt.length) {
+                    logitsFor[rows.size() - 1] = true;
+                    sampled.add(s);
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        float[] logits = decoder.forward(rows, tokens, logitsFor);
+        long t1 = System.nanoTime();
+        metrics.schedulerTime("forward", t1 - t0);
+        metrics.forwardPass(decoding, rows.size() - decoding);
+        for (ActiveSequence s : active) {
+            s.prefilled += s.chunk;
+        }
+        // Sampling a 49k vocabulary takes about a millisecond per sequence; the pool's other threads
+        // would idle meanwhile, so the sequences are shared out (each generation is touched by one
+        // thread; the tokenizer, the listeners and the metrics are thread-safe).
         int vocab = decoder.vocabSize();
-        long now = System.nanoTime();
+        pool.forRange(sampled.size(), (start, end, worker) -> {
+            for (int i = start; i < end; i++) {
+                ActiveSequence s = sampled.get(i);
+                boolean first = s.generation.generatedTokens() == 0;
+                s.nextToken = s.generation.next(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), vocab);
+                long now = System.nanoTime();
+                if (first) {
+                    metrics.firstToken(now - s.job.arrivalNanos());
+                } else {
+                    metrics.interToken(now - s.lastTokenNanos);
+                }
+                s.lastTokenNanos = now;
+            }
+        });
         List<ActiveSequence> done = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            ActiveSequence s = active.get(b);
-            s.nextToken = s.generation.next(Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab), vocab);
-            metrics.interToken(now - s.lastTokenNanos);
-            s.lastTokenNanos = now;
+        for (ActiveSequence s : sampled) {
             if (s.nextToken < 0) {
                 done.add(s);
             }
         }
         active.removeAll(done);
         done.forEach(this::retire);
+        metrics.schedulerTime("sampling", System.nanoTime() - t1);
     }
 
     /** Reports a finished (or cancelled) generation and frees its session. */
@@ -207,6 +262,9 @@ final class BatchScheduler implements AutoCloseable {
         s.session.close();
         var result = s.generation.result();
         metrics.finished(result.promptTokens(), result.generatedTokens(), s.job.cancelled());
+        // The gauges first (the caller has taken s out of the batch): a client that sees its reply
+        // must not find its sequence still counted.
+        publish();
         s.job.listener().finished(result);
     }
 

@@ -2,9 +2,11 @@ package dev.spruce.server;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.util.function.LongSupplier;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -38,8 +40,25 @@ final class ServerMetrics {
             .help("Between consecutive tokens of one generation").classicOnly()
             .classicUpperBounds(LATENCY_BOUNDS).register(registry);
     private final Histogram batchSize = Histogram.builder().name("spruce_decode_batch_size")
-            .help("Sequences in each batched decode step").classicOnly()
+            .help("Sequences that decode a token in each forward pass (prompt chunks not counted)").classicOnly()
             .classicUpperBounds(1, 2, 4, 8, 16, 32, 64).register(registry);
+
+    private final Counter passes = Counter.builder().name("spruce_forward_passes_total")
+            .help("Forward passes by what they carried: decode (next tokens only), prefill (prompt chunks only),"
+                    + " mixed (prompt chunks riding along with decode rows)").labelNames("rows").register(registry);
+    private final Counter schedulerSeconds = Counter.builder().name("spruce_scheduler_seconds_total")
+            .help("Wall time of the batch scheduler's thread by phase: forward (passes over decode rows and prompt"
+                    + " chunks), sampling (choosing tokens and streaming their text), admission (new sessions), idle")
+            .labelNames("phase").register(registry);
+
+    ServerMetrics() {
+        // CPU seconds of the whole process (Prometheus' standard name): on a shared machine, tokens per
+        // CPU-second compare runs that got different shares of the cores.
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            CounterWithCallback.builder().name("process_cpu_seconds_total").help("CPU time of the server process")
+                    .callback(cb -> cb.call(os.getProcessCpuTime() / 1e9)).register(registry);
+        }
+    }
 
     /** Registers the gauges read from the scheduler at each scrape. */
     void watch(LongSupplier queued, LongSupplier active, LongSupplier kvBytes) {
@@ -64,8 +83,17 @@ final class ServerMetrics {
         interTokenLatency.observe(nanos / 1e9);
     }
 
-    void decodeStep(int sequences) {
-        batchSize.observe(sequences);
+    /** A forward pass over {@code decodeRows} next tokens and {@code promptRows} prompt tokens. */
+    void forwardPass(int decodeRows, int promptRows) {
+        if (decodeRows > 0) {
+            batchSize.observe(decodeRows);
+        }
+        passes.labelValues(promptRows == 0 ? "decode" : decodeRows == 0 ? "prefill" : "mixed").inc();
+    }
+
+    /** Adds {@code nanos} of the scheduler thread's wall time to {@code phase}. */
+    void schedulerTime(String phase, long nanos) {
+        schedulerSeconds.labelValues(phase).inc(nanos / 1e9);
     }
 
     void finished(int prompt, int generated, boolean wasCancelled) {

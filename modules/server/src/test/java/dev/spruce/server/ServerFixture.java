@@ -43,7 +43,12 @@ final class ServerFixture implements AutoCloseable {
 
     /** Opens the model as {@code spruce generate --threads 2} does and starts a server on it. */
     static ServerFixture start(String apiKey, int maxBatch, int maxQueue) throws IOException {
-        Engine engine = Engine.open(SharedData.stories260kHf(), new Engine.Options(2, KvCacheType.F32, 0, 64));
+        return start(apiKey, maxBatch, maxQueue, 64);
+    }
+
+    /** As {@link #start(String, int, int)} with prompts prefilled {@code prefillChunk} tokens per pass. */
+    static ServerFixture start(String apiKey, int maxBatch, int maxQueue, int prefillChunk) throws IOException {
+        Engine engine = Engine.open(SharedData.stories260kHf(), new Engine.Options(2, KvCacheType.F32, 0, prefillChunk));
         try {
             return new ServerFixture(engine, SpruceServer.start(engine,
                     new ServerOptions("127.0.0.1", 0, MODEL, apiKey, maxBatch, maxQueue)), apiKey);
