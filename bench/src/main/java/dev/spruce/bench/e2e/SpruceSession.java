@@ -11,18 +11,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A Spruce {@link Session} on its own model and worker pool, with an F32 KV cache (the same
- * storage Jlama uses with F32 working memory). Owns all three and closes them.
+ * A Spruce {@link Session} on its own model, with an F32 KV cache (the same storage Jlama uses with
+ * F32 working memory). Owns the model and the session and closes them, and the worker pool too unless
+ * it was given one to share.
  */
 public final class SpruceSession implements EngineSession {
 
     private final LlamaModel model;
-    private final WorkerPool pool;
+    private final WorkerPool ownPool;
     private final Session session;
 
-    private SpruceSession(LlamaModel model, WorkerPool pool, Session session) {
+    private SpruceSession(LlamaModel model, WorkerPool ownPool, Session session) {
         this.model = model;
-        this.pool = pool;
+        this.ownPool = ownPool;
         this.session = session;
     }
 
@@ -34,17 +35,31 @@ public final class SpruceSession implements EngineSession {
      * @param chunk        tokens per forward call during a prefill
      */
     public static SpruceSession open(Path dir, int threads, int maxPositions, int chunk) throws IOException {
-        LlamaModel model = LlamaModel.load(dir, KernelProvider.get());
-        WorkerPool pool = null;
+        WorkerPool pool = WorkerPool.create(threads);
         try {
-            pool = WorkerPool.create(threads);
+            return open(dir, pool, pool, maxPositions, chunk);
+        } catch (IOException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the checkpoint in {@code dir} to run on {@code pool}, which stays open when this session
+     * closes: sessions that take turns share one pool, so no idle pool's workers spin beside the busy one.
+     */
+    public static SpruceSession open(Path dir, WorkerPool pool, int maxPositions, int chunk) throws IOException {
+        return open(dir, pool, null, maxPositions, chunk);
+    }
+
+    private static SpruceSession open(Path dir, WorkerPool pool, WorkerPool ownPool, int maxPositions, int chunk)
+            throws IOException {
+        LlamaModel model = LlamaModel.load(dir, KernelProvider.get());
+        try {
             Session session = new Session(new Transformer(model, pool),
                     KvCacheType.F32.create(model.config(), maxPositions, model.kernels()), chunk);
-            return new SpruceSession(model, pool, session);
+            return new SpruceSession(model, ownPool, session);
         } catch (RuntimeException e) {
-            if (pool != null) {
-                pool.close();
-            }
             model.close();
             throw e;
         }
@@ -90,7 +105,9 @@ public final class SpruceSession implements EngineSession {
         try {
             session.close();
         } finally {
-            pool.close();
+            if (ownPool != null) {
+                ownPool.close();
+            }
             model.close();
         }
     }
