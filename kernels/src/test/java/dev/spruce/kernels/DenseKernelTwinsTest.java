@@ -131,6 +131,32 @@ class DenseKernelTwinsTest {
         }
     }
 
+    /** Rows are computed in groups by the SIMD matvec; a row's value must not depend on its group (the thread split). */
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void matvecRowsAreTheSameBitForBitWhateverTheRange(int cols) {
+        int rows = 11;
+        for (WeightDtype dtype : WeightDtype.values()) {
+            long seed = seed("matvec-ranges" + dtype, cols);
+            Random random = new Random(seed);
+            float[] values = uniform(random, rows * cols);
+            float[] x = uniform(random, cols);
+            try (Arena arena = Arena.ofConfined()) {
+                DenseMatrix m = new DenseMatrix(weights(arena, dtype, values), dtype, rows, cols);
+                float[] whole = filled(rows);
+                simd.matvec(m, x, whole, 0, rows);
+                for (int[] range : new int[][] {{1, rows}, {2, 5}, {3, 10}, {6, 7}}) {
+                    float[] part = filled(rows);
+                    simd.matvec(m, x, part, range[0], range[1]);
+                    for (int r = range[0]; r < range[1]; r++) {
+                        assertEquals(whole[r], part[r], 0f,
+                                where("matvec" + dtype + " row " + r + " of " + Arrays.toString(range), cols, seed));
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.spruce.kernels.TestSupport#sizes")
     void matmulMatchesScalar(int cols) {
