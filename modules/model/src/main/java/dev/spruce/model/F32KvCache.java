@@ -6,7 +6,8 @@ import dev.spruce.kernels.KvRows;
 
 /**
  * The exact dense cache: per layer, one float array of keys and one of values, laid out
- * {@code [position][kvHeads * headDim]}, attended by the fused attention kernel.
+ * {@code [position][kvHeads * headDim]}, attended by the fused attention kernel, the query heads
+ * of a KV head together (grouped attention reads the head's keys and values once for all of them).
  */
 final class F32KvCache implements KvCache {
 
@@ -55,6 +56,13 @@ final class F32KvCache implements KvCache {
                        float[] out, int outOffset) {
         kernels.attention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], length, scale,
                 scores, out, outOffset);
+    }
+
+    @Override
+    public void attendGroup(int layer, int kvHead, float[] q, int qOffset, int heads, int headDim, int length,
+                            float scale, float[] scores, float[] out, int outOffset) {
+        kernels.groupedAttention(q, qOffset, heads, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], length,
+                scale, scores, out, outOffset);
     }
 
     @Override
