@@ -50,9 +50,9 @@ import dev.spruce.model.attention.MikvSettings;
  * cache attended one query head at a time, as the forward pass did before (keys and values read
  * once per query head). Ratios are against {@code dense}.
  *
- * <p>{@code dense-hm} is the Double Sparsity cache with k above every context: dense attention over
- * its head-major storage ({@code [kvHead][position][headDim]}), so the table separates what the
- * layout gives from what the sparsity gives.
+ * <p>{@code dense-hm} is the Double Sparsity cache with k above every context: dense (grouped)
+ * attention over its own head-major storage ({@code [kvHead][position][headDim]}, the F32 cache's
+ * layout too), so the table separates what the sparsity gives from the cache's own overheads.
  *
  * <p>Usage: {@code SparseAttentionBench [--threads 2] [--contexts 1024,4096,16384,32768]
  * [--decode 6] [--attention-repeats 5] [--dense-layers 2] DIR...}
