@@ -57,6 +57,17 @@ final class KernelChecks {
         checkArray(out, outOffset, headDim);
     }
 
+    static void checkGroupedAttention(float[] q, int qOffset, int heads, int headDim, KvRows keys, KvRows values,
+                                      int length, float[] scores, float[] out, int outOffset) {
+        if (heads < 1) {
+            throw new IllegalArgumentException("grouped attention needs heads >= 1, got " + heads);
+        }
+        checkAttention(q, qOffset, headDim, keys, values, length, scores, out, outOffset);
+        checkArray(q, qOffset, Math.multiplyExact(heads, headDim));
+        checkArray(scores, 0, Math.multiplyExact(heads, length));
+        checkArray(out, outOffset, Math.multiplyExact(heads, headDim));
+    }
+
     static void checkTopK(float[] x, int from, int to, int k, int[] indices) {
         Objects.checkFromToIndex(from, to, x.length);
         if (k < 0) {

@@ -145,6 +145,20 @@ public interface Kernels {
                    float[] scores, float[] out, int outOffset);
 
     /**
+     * {@link #attention} of {@code heads} query heads that share one KV head (grouped-query
+     * attention): head {@code h}'s query is {@code q[qOffset + h * headDim ..]} and its output goes
+     * to {@code out[outOffset + h * headDim ..]}; each head's output is computed with the same
+     * operations, in the same order, as {@link #attention} of this implementation computes it. The
+     * point is memory traffic: the keys and values
+     * are read once for all the heads (in tiles of positions that stay in cache while every head of
+     * the group passes over them) instead of once per head.
+     *
+     * @param scores scratch of at least {@code heads * length} floats, overwritten
+     */
+    void groupedAttention(float[] q, int qOffset, int heads, int headDim, KvRows keys, KvRows values, int length,
+                          float scale, float[] scores, float[] out, int outOffset);
+
+    /**
      * Index in {@code [from, to)} of the largest value, the lowest index on ties; NaN is never
      * chosen, and {@code from} is returned when nothing exceeds negative infinity.
      */

@@ -295,6 +295,17 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    /** Head after head, each over the whole cache, the scores of each in {@code scores[0 .. length)}. */
+    @Override
+    public void groupedAttention(float[] q, int qOffset, int heads, int headDim, KvRows keys, KvRows values,
+                                 int length, float scale, float[] scores, float[] out, int outOffset) {
+        KernelChecks.checkGroupedAttention(q, qOffset, heads, headDim, keys, values, length, scores, out, outOffset);
+        for (int h = 0; h < heads; h++) {
+            attention(q, qOffset + h * headDim, headDim, keys, values, length, scale, scores, out,
+                    outOffset + h * headDim);
+        }
+    }
+
     @Override
     public int argmax(float[] x, int from, int to) {
         Objects.checkFromToIndex(from, to, x.length);

@@ -26,6 +26,11 @@ final class SimdKernels implements Kernels {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
     private static final int L = SimdSpecies.LANES;
+    /**
+     * Floats of one head's keys per tile of {@link #groupedAttention}: 128 KB, so a tile of keys
+     * and one of values stay in a 512 KB-1 MB L2 while every head of a group (up to 8) passes.
+     */
+    private static final int TILE_FLOATS = 32 * 1024;
 
     private SimdKernels() {
     }
@@ -317,9 +322,39 @@ final class SimdKernels implements Kernels {
     public void attention(float[] q, int qOffset, int headDim, KvRows keys, KvRows values, int length, float scale,
                           float[] scores, float[] out, int outOffset) {
         KernelChecks.checkAttention(q, qOffset, headDim, keys, values, length, scores, out, outOffset);
-        scores(q, qOffset, headDim, keys, length, scale, scores);
+        scores(q, qOffset, headDim, keys, 0, length, scale, scores, 0);
         softmaxRange(scores, 0, length);
-        weightedSum(headDim, values, length, scores, out, outOffset);
+        weightedSum(headDim, values, 0, length, scores, 0, out, outOffset);
+    }
+
+    /**
+     * Positions go in tiles of about {@link #TILE_FLOATS} floats of keys (or values) per head: every
+     * head of the group scores the tile, then the next tile is loaded, so a tile comes from memory
+     * once and from the core's L2 for the other heads; the weighted sum walks the values the same
+     * way, each head's output carried from tile to tile in {@code out}. A tile starts at a multiple
+     * of 4 positions, where {@link #attention}'s blocks of four keys start, and a lane's sum
+     * continues from the stored float, so every head computes exactly what {@link #attention} does.
+     */
+    @Override
+    public void groupedAttention(float[] q, int qOffset, int heads, int headDim, KvRows keys, KvRows values,
+                                 int length, float scale, float[] scores, float[] out, int outOffset) {
+        KernelChecks.checkGroupedAttention(q, qOffset, heads, headDim, keys, values, length, scores, out, outOffset);
+        int tile = Math.max(4, TILE_FLOATS / headDim / 4 * 4);
+        for (int from = 0; from < length; from += tile) {
+            int to = Math.min(length, from + tile);
+            for (int h = 0; h < heads; h++) {
+                scores(q, qOffset + h * headDim, headDim, keys, from, to, scale, scores, h * length);
+            }
+        }
+        for (int h = 0; h < heads; h++) {
+            softmaxRange(scores, h * length, (h + 1) * length);
+        }
+        for (int from = 0; from < length; from += tile) {
+            int to = Math.min(length, from + tile);
+            for (int h = 0; h < heads; h++) {
+                weightedSum(headDim, values, from, to, scores, h * length, out, outOffset + h * headDim);
+            }
+        }
     }
 
     /**
@@ -328,14 +363,14 @@ final class SimdKernels implements Kernels {
      * Heads of a single vector (tiny models: 8 floats at 256 bits) take this path too: over many
      * positions the reductions pipeline, where a scalar dot is one dependent chain of FMAs per key.
      */
-    private static void scores(float[] q, int qOffset, int headDim, KvRows keys, int length, float scale,
-                               float[] scores) {
+    private static void scores(float[] q, int qOffset, int headDim, KvRows keys, int from, int to, float scale,
+                               float[] scores, int sOffset) {
         float[] k = keys.data();
         int stride = keys.stride();
-        int t = 0;
+        int t = from;
         if (headDim >= L) {
             int dEnd = F.loopBound(headDim);
-            for (; t + 4 <= length; t += 4) {
+            for (; t + 4 <= to; t += 4) {
                 int k0 = keys.start(t);
                 int k1 = k0 + stride;
                 int k2 = k1 + stride;
@@ -351,14 +386,15 @@ final class SimdKernels implements Kernels {
                     acc2 = FloatVector.fromArray(F, k, k2 + d).fma(qv, acc2);
                     acc3 = FloatVector.fromArray(F, k, k3 + d).fma(qv, acc3);
                 }
-                scores[t] = finishDot(acc0, q, qOffset, k, k0, dEnd, headDim) * scale;
-                scores[t + 1] = finishDot(acc1, q, qOffset, k, k1, dEnd, headDim) * scale;
-                scores[t + 2] = finishDot(acc2, q, qOffset, k, k2, dEnd, headDim) * scale;
-                scores[t + 3] = finishDot(acc3, q, qOffset, k, k3, dEnd, headDim) * scale;
+                int s = sOffset + t;
+                scores[s] = finishDot(acc0, q, qOffset, k, k0, dEnd, headDim) * scale;
+                scores[s + 1] = finishDot(acc1, q, qOffset, k, k1, dEnd, headDim) * scale;
+                scores[s + 2] = finishDot(acc2, q, qOffset, k, k2, dEnd, headDim) * scale;
+                scores[s + 3] = finishDot(acc3, q, qOffset, k, k3, dEnd, headDim) * scale;
             }
         }
-        for (; t < length; t++) {
-            scores[t] = arrayDot(q, qOffset, k, keys.start(t), headDim) * scale;
+        for (; t < to; t++) {
+            scores[sOffset + t] = arrayDot(q, qOffset, k, keys.start(t), headDim) * scale;
         }
     }
 
@@ -371,45 +407,50 @@ final class SimdKernels implements Kernels {
     }
 
     /**
-     * {@code out = sum_t p_t v_t}, a block of 4 vectors of the output at a time held in registers
-     * while {@code t} runs over the cache: outputs are never reloaded, and each lane accumulates in
-     * the scalar twin's order (t ascending, one FMA each), so the two agree exactly given equal
-     * probabilities.
+     * {@code out = sum_t p_t v_t} over positions {@code [from, to)} ({@code p_t} at {@code p[pOffset + t]}),
+     * a block of 4 vectors of the output at a time held in registers while {@code t} runs over the
+     * cache: outputs are never reloaded, and each lane accumulates in the scalar twin's order
+     * (t ascending, one FMA each), so the two agree exactly given equal probabilities. From a
+     * {@code from} above 0 the sums continue from {@code out} (a later tile of positions).
      */
-    private static void weightedSum(int headDim, KvRows values, int length, float[] p, float[] out, int outOffset) {
+    private static void weightedSum(int headDim, KvRows values, int from, int to, float[] p, int pOffset, float[] out,
+                                    int outOffset) {
         float[] v = values.data();
+        boolean fresh = from == 0;
         int d = 0;
         if (headDim >= L) {
             for (; d + 4 * L <= headDim; d += 4 * L) {
-                FloatVector acc0 = FloatVector.zero(F);
-                FloatVector acc1 = FloatVector.zero(F);
-                FloatVector acc2 = FloatVector.zero(F);
-                FloatVector acc3 = FloatVector.zero(F);
-                for (int t = 0; t < length; t++) {
-                    FloatVector pt = FloatVector.broadcast(F, p[t]);
+                int o = outOffset + d;
+                FloatVector acc0 = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
+                FloatVector acc1 = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + L);
+                FloatVector acc2 = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 2 * L);
+                FloatVector acc3 = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 3 * L);
+                for (int t = from; t < to; t++) {
+                    FloatVector pt = FloatVector.broadcast(F, p[pOffset + t]);
                     int vt = values.start(t) + d;
                     acc0 = FloatVector.fromArray(F, v, vt).fma(pt, acc0);
                     acc1 = FloatVector.fromArray(F, v, vt + L).fma(pt, acc1);
                     acc2 = FloatVector.fromArray(F, v, vt + 2 * L).fma(pt, acc2);
                     acc3 = FloatVector.fromArray(F, v, vt + 3 * L).fma(pt, acc3);
                 }
-                acc0.intoArray(out, outOffset + d);
-                acc1.intoArray(out, outOffset + d + L);
-                acc2.intoArray(out, outOffset + d + 2 * L);
-                acc3.intoArray(out, outOffset + d + 3 * L);
+                acc0.intoArray(out, o);
+                acc1.intoArray(out, o + L);
+                acc2.intoArray(out, o + 2 * L);
+                acc3.intoArray(out, o + 3 * L);
             }
             for (; d + L <= headDim; d += L) {
-                FloatVector acc = FloatVector.zero(F);
-                for (int t = 0; t < length; t++) {
-                    acc = FloatVector.fromArray(F, v, values.start(t) + d).fma(FloatVector.broadcast(F, p[t]), acc);
+                FloatVector acc = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, outOffset + d);
+                for (int t = from; t < to; t++) {
+                    acc = FloatVector.fromArray(F, v, values.start(t) + d).fma(FloatVector.broadcast(F, p[pOffset + t]),
+                            acc);
                 }
                 acc.intoArray(out, outOffset + d);
             }
         }
         for (; d < headDim; d++) {
-            float sum = 0f;
-            for (int t = 0; t < length; t++) {
-                sum = Math.fma(p[t], v[values.start(t) + d], sum);
+            float sum = fresh ? 0f : out[outOffset + d];
+            for (int t = from; t < to; t++) {
+                sum = Math.fma(p[pOffset + t], v[values.start(t) + d], sum);
             }
             out[outOffset + d] = sum;
         }

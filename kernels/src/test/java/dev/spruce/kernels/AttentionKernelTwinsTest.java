@@ -57,6 +57,58 @@ class AttentionKernelTwinsTest {
         }
     }
 
+    /**
+     * Grouped attention gives every head what single-head attention gives it (SIMD: tiles of
+     * positions must not change a sum), and the scalar twin's within attention's bound.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.spruce.kernels.TestSupport#sizes")
+    void groupedAttentionEqualsAttentionPerHead(int length) {
+        for (int headDim : new int[] {7, 64, 100}) {
+            for (int heads : new int[] {1, 3, 8}) {
+                long seed = seed("groupedAttention" + headDim + "x" + heads, length);
+                Random random = new Random(seed);
+                int stride = 3 * headDim;
+                KvRows keys = new KvRows(uniform(random, 1 + length * stride), 1 + headDim, stride);
+                KvRows vals = new KvRows(uniform(random, length * stride), 2 * headDim, stride);
+                float[] q = uniform(random, heads * headDim + 3);
+                for (int i = 0; i < q.length; i++) {
+                    q[i] *= 8;
+                }
+                float scale = (float) (1 / Math.sqrt(headDim));
+                for (Kernels k : new Kernels[] {scalar, simd}) {
+                    float[] perHead = new float[heads * headDim + 2];
+                    float[] grouped = new float[heads * headDim + 2];
+                    for (int h = 0; h < heads; h++) {
+                        k.attention(q, 3 + h * headDim, headDim, keys, vals, length, scale, new float[length], perHead,
+                                2 + h * headDim);
+                    }
+                    k.groupedAttention(q, 3, heads, headDim, keys, vals, length, scale, new float[heads * length],
+                            grouped, 2);
+                    // Bit for bit in one compilation tier; the vector exponential of C2 and the
+                    // interpreter's may differ by an ulp, so a few ulps of an average of values in [-1, 1].
+                    for (int d = 0; d < perHead.length; d++) {
+                        assertEquals(perHead[d], grouped[d], 64 * U, where(k.name() + " grouped attention out[" + d
+                                + "] headDim=" + headDim + " heads=" + heads, length, seed));
+                    }
+                }
+                float[] expected = new float[heads * headDim];
+                float[] actual = new float[heads * headDim];
+                scalar.groupedAttention(q, 3, heads, headDim, keys, vals, length, scale, new float[heads * length],
+                        expected, 0);
+                simd.groupedAttention(q, 3, heads, headDim, keys, vals, length, scale, new float[heads * length],
+                        actual, 0);
+                double scoreError = 2 * (headDim + 1) * U * 8 * headDim * scale;
+                double relative = 2 * scoreError + (2 * length + 16) * U;
+                for (int d = 0; d < expected.length; d++) {
+                    assertEquals(expected[d], actual[d], relative + Float.MIN_NORMAL,
+                            where("grouped attention out[" + d + "] headDim=" + headDim + " heads=" + heads, length,
+                                    seed));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.spruce.kernels.TestSupport#sizes")
     void argmaxMatchesScalar(int n) {

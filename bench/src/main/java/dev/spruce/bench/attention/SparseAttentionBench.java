@@ -10,6 +10,7 @@ import dev.spruce.bench.checkpoint.Stats;
 import dev.spruce.checkpoint.config.ModelConfig;
 import dev.spruce.kernels.KernelProvider;
 import dev.spruce.model.Activations;
+import dev.spruce.model.HeadGroups;
 import dev.spruce.model.KvCache;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.LlamaModel;
@@ -44,16 +45,25 @@ import dev.spruce.model.attention.MikvSettings;
  * </ul>
  * Every figure is min / median / max over the repetitions; ratios are of medians.
  *
- * <p>{@code dense-hm} is the Double Sparsity cache with k above every context: dense attention over
- * its head-major storage ({@code [kvHead][position][headDim]}), so the table separates what the
- * layout gives from what the sparsity gives.
+ * <p>{@code dense} is the forward pass's dense attention: the query heads of a KV head together
+ * ({@code KvCache.attendGroup}, keys and values read once per group); {@code dense/h} is the same
+ * cache attended one query head at a time, as the forward pass did before (keys and values read
+ * once per query head). Ratios are against {@code dense}.
+ *
+ * <p>{@code dense-hm} is the Double Sparsity cache with k above every context: dense (grouped)
+ * attention over its own head-major storage ({@code [kvHead][position][headDim]}, the F32 cache's
+ * layout too), so the table separates what the sparsity gives from the cache's own overheads.
  *
  * <p>Usage: {@code SparseAttentionBench [--threads 2] [--contexts 1024,4096,16384,32768]
  * [--decode 6] [--attention-repeats 5] [--dense-layers 2] DIR...}
  */
 public final class SparseAttentionBench {
 
-    private record Variant(String name, AttentionSettings settings) {
+    /** @param perHead attention one query head at a time (the dense path before grouped attention) */
+    private record Variant(String name, AttentionSettings settings, boolean perHead) {
+        Variant(String name, AttentionSettings settings) {
+            this(name, settings, false);
+        }
     }
 
     private SparseAttentionBench() {
@@ -78,6 +88,7 @@ public final class SparseAttentionBench {
         }
         List<Variant> variants = List.of(
                 new Variant("dense", AttentionSettings.DENSE),
+                new Variant("dense/h", AttentionSettings.DENSE, true),
                 new Variant("dense-hm", AttentionSettings.doubleSparse(
                         new DoubleSparsitySettings(1, Integer.MAX_VALUE, 1.0 / 8, 0, 4, 0, null)).withNotices(m -> { })),
                 new Variant("ds 1/8", ds(1.0 / 8, denseLayers)),
@@ -124,13 +135,14 @@ public final class SparseAttentionBench {
             double denseDecode = 0;
             for (Variant v : variants) {
                 Stats[] s = run(model, transformer, pool, context, v, decode, repeats);
-                if (v.settings().isDense()) {
+                if (v.settings().isDense() && !v.perHead()) {
                     denseAttention = s[0].median();
                     denseDecode = s[1].median();
                 }
                 System.out.printf(Locale.ROOT, "%-8d %-8s %-34s %-34s %s%n", context, v.name(), format(s[0], 2),
-                        format(s[1], 2), v.settings().isDense() ? "" : String.format(Locale.ROOT, "%.2fx, %.2fx",
-                                denseAttention / s[0].median(), s[1].median() / denseDecode));
+                        v.perHead() ? "-" : format(s[1], 2), v.settings().isDense() && !v.perHead() ? ""
+                                : String.format(Locale.ROOT, "%.2fx%s", denseAttention / s[0].median(), v.perHead() ? ""
+                                        : String.format(Locale.ROOT, ", %.2fx", s[1].median() / denseDecode)));
             }
         }
     }
@@ -159,9 +171,12 @@ public final class SparseAttentionBench {
         for (int r = 0; r < repeats; r++) {
             long start = System.nanoTime();
             for (int layer = 0; layer < c.numLayers(); layer++) {
-                attendAllHeads(cache, pool, c, layer, q, filled, scale, a, out);
+                attendAllHeads(cache, v.perHead(), pool, c, layer, q, filled, scale, out);
             }
             attention[r] = (System.nanoTime() - start) / 1e6;
+        }
+        if (v.perHead()) {
+            return new Stats[] {Stats.of(attention), null};
         }
         double[] tokensPerSecond = new double[decode];
         int[] token = {1};
@@ -180,22 +195,30 @@ public final class SparseAttentionBench {
         return new Stats[] {Stats.of(attention), Stats.of(tokensPerSecond)};
     }
 
-    /** One query per head over {@code length} cached positions, heads split over the pool as the forward pass does. */
-    private static void attendAllHeads(KvCache cache, WorkerPool pool, ModelConfig c, int layer, float[] q, int length,
-                                       float scale, Activations a, float[] out) {
+    /**
+     * One query per head over {@code length} cached positions, heads split over the pool as the
+     * forward pass splits them (runs of heads sharing a KV head), or one head at a time.
+     */
+    private static void attendAllHeads(KvCache cache, boolean perHead, WorkerPool pool, ModelConfig c, int layer,
+                                       float[] q, int length, float scale, float[] out) {
         int heads = c.numHeads();
         int group = heads / c.numKvHeads();
         int headDim = c.headDim();
         float[][] scores = new float[pool.threads()][];
         pool.forRange(heads, (start, end, worker) -> {
-            float[] s = scores[worker] == null ? (scores[worker] = new float[length]) : scores[worker];
-            for (int h = start; h < end; h++) {
-                if (cache instanceof PolicyKvCache p) {
-                    p.attendHead(layer, h, h / group, q, h * headDim, length, scale, s, out, h * headDim);
+            float[] s = scores[worker] == null ? (scores[worker] = new float[group * length]) : scores[worker];
+            HeadGroups.forEachRun(start, end, heads, group, (b, h, n, kvHead) -> {
+                int at = h * headDim;
+                if (perHead) {
+                    for (int i = 0; i < n; i++) {
+                        cache.attend(layer, kvHead, q, at + i * headDim, length, scale, s, out, at + i * headDim);
+                    }
+                } else if (cache instanceof PolicyKvCache p) {
+                    p.attendHeads(layer, h, n, kvHead, q, at, headDim, length, scale, s, out, at);
                 } else {
-                    cache.attend(layer, h / group, q, h * headDim, length, scale, s, out, h * headDim);
+                    cache.attendGroup(layer, kvHead, q, at, n, headDim, length, scale, s, out, at);
                 }
-            }
+            });
         });
     }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * How sessions attend and keep their keys and values ({@code generate}, {@code eval}): the
+ * How sessions attend and keep their keys and values ({@code generate}, {@code eval}, {@code serve}): the
  * options behind {@link AttentionSettings}. MiKV is chosen with {@code --kv mikv} ({@link ModelOptions}).
  */
 final class AttentionOptions {

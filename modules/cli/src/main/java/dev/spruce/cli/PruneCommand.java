@@ -97,7 +97,8 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--dsnot",
             description = "Refine each mask with DSnoT prune-and-grow (50 cycles, threshold 0.1, stop a row when"
-                    + " its error would flip sign).")
+                    + " its error would flip sign). On sparsegpt its weight updates stay, a grown weight gets the"
+                    + " value that minimises ||WX - W'X||, and a swap must lower that error.")
     boolean dsnot;
 
     @Option(names = "--dsnot-mode", paramLabel = "MODE",

@@ -4,8 +4,10 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.spruce.model.Engine;
+import dev.spruce.model.attention.AttentionSettings;
 import dev.spruce.server.ServerOptions;
 import dev.spruce.server.SpruceServer;
 import io.javalin.util.JavalinBindException;
@@ -24,7 +26,10 @@ import picocli.CommandLine.Spec;
                 "Concurrent requests decode together (continuous batching): each step reads the weights once for"
                         + " every running sequence. Requests beyond --max-batch wait in a queue of --max-queue; past"
                         + " that the server answers 429 with Retry-After. A streaming client that disconnects"
-                        + " cancels its generation and frees its KV cache."})
+                        + " cancels its generation and frees its KV cache.",
+                "",
+                "Every request's session attends and keeps its keys and values as --attention and --kv say, as in"
+                        + " generate (a completion's text is generate's with the same flags)."})
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -59,6 +64,9 @@ final class ServeCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Mixin
+    AttentionOptions attentionOptions;
+
+    @Mixin
     SparseWeightOptions sparseWeights;
 
     @Mixin
@@ -72,21 +80,21 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String name = modelName != null ? modelName : modelOptions.modelDir().toAbsolutePath().normalize()
                 .getFileName().toString();
+        AttentionSettings attention = sayFirstNoticeOnly(attentionOptions.settings(modelOptions.mikv(), err));
         ServerOptions options;
         try {
             options = new ServerOptions(host, port, name, apiKey == null || apiKey.isEmpty() ? null : apiKey,
-                    maxBatch, maxQueue);
+                    maxBatch, maxQueue, attention);
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
-        }
-        if (modelOptions.mikv()) {
-            throw new UserInputException("serve does not take --kv mikv yet (the server's sessions are dense);"
-                    + " use it with generate or eval");
         }
         Engine engine = modelOptions.open(sparseWeights.policy());
         SpruceServer server;
         try {
             server = SpruceServer.start(engine, options);
+        } catch (IllegalArgumentException e) {
+            engine.close();
+            throw new UserInputException(e.getMessage());
         } catch (JavalinBindException e) {
             engine.close();
             throw new UserInputException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
@@ -101,15 +109,29 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "spruce-serve-shutdown"));
         err.println(String.format(Locale.ROOT, "spruce serve: http://%s:%d/ serving '%s' (context %d, batch %d,"
-                        + " queue %d, %d threads, KV %s%s); Ctrl-C stops", host, server.port(), name, engine.context(),
-                maxBatch, maxQueue, engine.transformer().pool().threads(),
-                modelOptions.kv.name().toLowerCase(Locale.ROOT), options.apiKey() != null ? ", API key required" : ""));
+                        + " queue %d, %d threads, KV %s, attention %s%s); Ctrl-C stops", host, server.port(), name,
+                engine.context(), maxBatch, maxQueue, engine.transformer().pool().threads(),
+                modelOptions.kv.name().toLowerCase(Locale.ROOT), attention.describe(),
+                options.apiKey() != null ? ", API key required" : ""));
         if (engine.tokenizer().chatTemplate().isEmpty()) {
             err.println("spruce serve: the model has no chat template: chat messages are joined as plain text");
         }
         err.flush();
         stopped.await();
         return ExitCode.OK;
+    }
+
+    /**
+     * Every request gets its own cache, and each cache says its notices (Double Sparsity attending
+     * densely while k covers the context) once: the server says the first once for all of them.
+     */
+    private static AttentionSettings sayFirstNoticeOnly(AttentionSettings attention) {
+        AtomicBoolean said = new AtomicBoolean();
+        return attention.withNotices(message -> {
+            if (said.compareAndSet(false, true)) {
+                attention.notices().accept(message + " (said once for all requests)");
+            }
+        });
     }
 
     private static String rootMessage(Throwable e) {

@@ -87,6 +87,26 @@ class AttentionCommandsTest {
     }
 
     @Test
+    void serveTakesTheAttentionFlags() {
+        Result help = run("serve", "--help");
+        assertEquals(0, help.code(), help.err());
+        for (String flag : new String[] {"--attention", "--token-ratio", "--channel-calibration", "--budget", "--kv",
+                "--mikv-bits"}) {
+            assertTrue(help.out().contains(flag), flag + " missing from: " + help.out());
+        }
+
+        Result noChannels = run("serve", "--model", model(), "--port", "0", "--attention", "double-sparse");
+        assertEquals(ExitCode.BAD_INPUT, noChannels.code(), noChannels.err());
+        assertTrue(noChannels.err().contains("--channel-calibration"), noChannels.err());
+        assertEquals(1, noChannels.err().strip().lines().count(), noChannels.err());
+
+        Result mikvH2o = run("serve", "--model", model(), "--port", "0", "--kv", "mikv", "--attention", "h2o");
+        assertEquals(ExitCode.BAD_INPUT, mikvH2o.code(), mikvH2o.err());
+        assertTrue(mikvH2o.err().contains("use it with --attention dense"), mikvH2o.err());
+        assertEquals(1, mikvH2o.err().strip().lines().count(), mikvH2o.err());
+    }
+
+    @Test
     void badInputIsOneClearLine() throws IOException {
         Result ratio = run("eval", "--model", model(), "--attention", "h2o", "--budget", "1.5");
         assertEquals(ExitCode.USAGE, ratio.code());
@@ -110,6 +130,12 @@ class AttentionCommandsTest {
         assertEquals(ExitCode.BAD_INPUT, mismatch.code(), mismatch.err());
         assertTrue(mismatch.err().contains("the channel calibration is for a model of 4 layers"), mismatch.err());
         assertEquals(1, mismatch.err().strip().lines().count(), mismatch.err());
+
+        Result serveMismatch = run("serve", "--model", model(), "--port", "0", "--attention", "double-sparse",
+                "--channel-calibration", other.toString());
+        assertEquals(ExitCode.BAD_INPUT, serveMismatch.code(), serveMismatch.err());
+        assertTrue(serveMismatch.err().contains("the channel calibration is for a model of 4 layers"), serveMismatch.err());
+        assertEquals(1, serveMismatch.err().strip().lines().count(), serveMismatch.err());
 
         Result tooLong = run("generate", "--model", model(), "--context", "100000");
         assertEquals(ExitCode.BAD_INPUT, tooLong.code());

@@ -23,7 +23,7 @@ public final class Activations {
     final float[] att;
     final float[] gate;
     final float[] up;
-    /** Per worker, attention probabilities over the cached positions. */
+    /** Per worker, attention scores over the cached positions of every query head of a KV head's group. */
     final float[][] scores;
 
     /**
@@ -45,7 +45,7 @@ public final class Activations {
         att = new float[capacity * c.queryDim()];
         gate = new float[capacity * c.intermediateSize()];
         up = new float[capacity * c.intermediateSize()];
-        scores = new float[workers][maxPositions];
+        scores = new float[workers][c.numHeads() / c.numKvHeads() * maxPositions];
     }
 
     /** Tokens per forward call. */

@@ -30,6 +30,21 @@ public interface KvCache {
     void attend(int layer, int kvHead, float[] q, int qOffset, int length, float scale, float[] scores,
                 float[] out, int outOffset);
 
+    /**
+     * {@link #attend} for {@code heads} query heads of KV head {@code kvHead} (grouped-query
+     * attention): head {@code h}'s query at {@code q[qOffset + h * headDim ..]}, its output at
+     * {@code out[outOffset + h * headDim ..]}. A cache may read its keys and values once for all of
+     * them; by default each head attends in turn.
+     *
+     * @param scores scratch of at least {@code heads * length} floats
+     */
+    default void attendGroup(int layer, int kvHead, float[] q, int qOffset, int heads, int headDim, int length,
+                             float scale, float[] scores, float[] out, int outOffset) {
+        for (int h = 0; h < heads; h++) {
+            attend(layer, kvHead, q, qOffset + h * headDim, length, scale, scores, out, outOffset + h * headDim);
+        }
+    }
+
     /** Bytes held for the key and value of one position across all layers and heads. */
     long bytesPerPosition();
 

@@ -30,6 +30,22 @@ public interface PolicyKvCache extends KvCache {
     void attendHead(int layer, int queryHead, int kvHead, float[] q, int qOffset, int length, float scale,
                     float[] scores, float[] out, int outOffset);
 
+    /**
+     * {@link #attendHead} for query heads {@code firstHead .. firstHead + heads} (all of KV head
+     * {@code kvHead}), their queries and outputs {@code headDim} apart. A cache whose heads read
+     * the same positions (a dense layer) may read them once for all; by default each head attends
+     * in turn.
+     *
+     * @param scores scratch of at least {@code heads * maxPositions()} floats
+     */
+    default void attendHeads(int layer, int firstHead, int heads, int kvHead, float[] q, int qOffset, int headDim,
+                             int length, float scale, float[] scores, float[] out, int outOffset) {
+        for (int h = 0; h < heads; h++) {
+            attendHead(layer, firstHead + h, kvHead, q, qOffset + h * headDim, length, scale, scores, out,
+                    outOffset + h * headDim);
+        }
+    }
+
     /** After every head of {@code position} attended in {@code layer} (sequential caches only). */
     default void endPosition(int layer, int position) {
     }

@@ -11,7 +11,7 @@ import dev.spruce.kernels.Kernels;
 import dev.spruce.kernels.WeightDtype;
 
 /**
- * A dense cache in 16-bit floats (BF16 or F16) off the heap, laid out like {@link F32KvCache}.
+ * A dense cache in 16-bit floats (BF16 or F16) off the heap, laid out {@code [position][kvHeads * headDim]}.
  * Attention reads the stored values through the weight kernels: a dot product per position, a
  * softmax, and a scaled add per position for the weighted sum.
  */

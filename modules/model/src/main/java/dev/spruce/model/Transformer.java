@@ -199,15 +199,12 @@ public final class Transformer {
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
         int qDim = config.queryDim();
-        pool.forRange(batch * heads, (start, end, worker) -> {
-            float[] scores = a.scores[worker];
-            for (int i = start; i < end; i++) {
-                int b = i / heads;
-                int h = i % heads;
-                int at = b * qDim + h * headDim;
-                rows.cache(b).attend(layer, h / group, a.q, at, rows.position(b) + 1, scale, scores, a.att, at);
-            }
-        });
+        pool.forRange(batch * heads, (start, end, worker) -> HeadGroups.forEachRun(start, end, heads, group,
+                (b, h, n, kvHead) -> {
+                    int at = b * qDim + h * headDim;
+                    rows.cache(b).attendGroup(layer, kvHead, a.q, at, n, headDim, rows.position(b) + 1, scale,
+                            a.scores[worker], a.att, at);
+                }));
     }
 
     private static boolean hasPolicy(BatchRows rows, int batch) {
@@ -231,21 +228,19 @@ public final class Transformer {
         int group = heads / config.numKvHeads();
         int headDim = config.headDim();
         int qDim = config.queryDim();
-        pool.forRange(batch * heads, (start, end, worker) -> {
-            for (int i = start; i < end; i++) {
-                int b = i / heads;
-                KvCache cache = rows.cache(b);
-                int h = i % heads;
-                int at = b * qDim + h * headDim;
-                int length = rows.position(b) + 1;
-                switch (cache) {
-                    case PolicyKvCache p when p.sequential() -> { }
-                    case PolicyKvCache p -> p.attendHead(layer, h, h / group, a.q, at, length, scale, a.scores[worker],
-                            a.att, at);
-                    default -> cache.attend(layer, h / group, a.q, at, length, scale, a.scores[worker], a.att, at);
-                }
-            }
-        });
+        pool.forRange(batch * heads, (start, end, worker) -> HeadGroups.forEachRun(start, end, heads, group,
+                (b, h, n, kvHead) -> {
+                    KvCache cache = rows.cache(b);
+                    int at = b * qDim + h * headDim;
+                    int length = rows.position(b) + 1;
+                    switch (cache) {
+                        case PolicyKvCache p when p.sequential() -> { }
+                        case PolicyKvCache p -> p.attendHeads(layer, h, n, kvHead, a.q, at, headDim, length, scale,
+                                a.scores[worker], a.att, at);
+                        default -> cache.attendGroup(layer, kvHead, a.q, at, n, headDim, length, scale,
+                                a.scores[worker], a.att, at);
+                    }
+                }));
         for (int b = 0; b < batch; b++) {
             if (!(rows.cache(b) instanceof PolicyKvCache cache) || !cache.sequential()) {
                 continue;

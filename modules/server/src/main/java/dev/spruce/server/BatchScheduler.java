@@ -11,6 +11,7 @@ import dev.spruce.model.BatchDecoder;
 import dev.spruce.model.Engine;
 import dev.spruce.model.Session;
 import dev.spruce.model.WorkerPool;
+import dev.spruce.model.attention.AttentionSettings;
 import dev.spruce.model.generation.Generation;
 import dev.spruce.model.tokenizer.Tokenizer;
 
@@ -37,6 +38,7 @@ final class BatchScheduler implements AutoCloseable {
     private static final long IDLE_POLL_MILLIS = 200;
 
     private final Engine engine;
+    private final AttentionSettings attention;
     private final Tokenizer tokenizer;
     private final int maxBatch;
     private final int prefillChunk;
@@ -50,8 +52,10 @@ final class BatchScheduler implements AutoCloseable {
     private volatile long kvBytes;
     private volatile boolean closed;
 
-    BatchScheduler(Engine engine, int maxBatch, int maxQueue, ServerMetrics metrics) {
+    /** @param attention how each job's session attends (its cache is made from these settings) */
+    BatchScheduler(Engine engine, AttentionSettings attention, int maxBatch, int maxQueue, ServerMetrics metrics) {
         this.engine = engine;
+        this.attention = attention;
         this.tokenizer = engine.tokenizer();
         this.maxBatch = maxBatch;
         this.prefillChunk = engine.options().prefillChunk();
@@ -153,7 +157,15 @@ final class BatchScheduler implements AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        Session session = engine.newSession();
+        Session session;
+        try {
+            session = engine.newSession(attention);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // This job's cache does not fit (memory): it fails alone, the running sequences go on.
+            fail(job, e);
+            metrics.schedulerTime("admission", System.nanoTime() - t0);
+            return;
+        }
         try {
             Generation generation = new Generation(tokenizer, session.kernels(), job.request(), session.maxPositions(),
                     piece -> {

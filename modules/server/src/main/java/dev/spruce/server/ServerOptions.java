@@ -1,5 +1,7 @@
 package dev.spruce.server;
 
+import dev.spruce.model.attention.AttentionSettings;
+
 /**
  * How the server runs.
  *
@@ -9,8 +11,11 @@ package dev.spruce.server;
  * @param apiKey    the bearer token every {@code /v1} request must carry, or null for none
  * @param maxBatch  sequences decoded together at most (each holds a KV cache)
  * @param maxQueue  requests waiting for a place in the batch at most; more are refused with 429
+ * @param attention how every request's session attends and keeps its keys and values (sparse
+ *                  attention, eviction, a mixed-precision cache), as {@code generate} takes them
  */
-public record ServerOptions(String host, int port, String modelId, String apiKey, int maxBatch, int maxQueue) {
+public record ServerOptions(String host, int port, String modelId, String apiKey, int maxBatch, int maxQueue,
+                            AttentionSettings attention) {
 
     public ServerOptions {
         if (host == null || host.isBlank()) {
@@ -28,6 +33,9 @@ public record ServerOptions(String host, int port, String modelId, String apiKey
         if (maxBatch < 1 || maxQueue < 1) {
             throw new IllegalArgumentException("the batch and the queue must hold at least 1 each, got "
                     + maxBatch + " and " + maxQueue);
+        }
+        if (attention == null) {
+            throw new IllegalArgumentException("attention settings are required (AttentionSettings.DENSE for dense)");
         }
     }
 }

@@ -41,11 +41,15 @@ public final class SpruceServer implements AutoCloseable {
     /**
      * Starts serving {@code engine} (which the caller keeps and closes after this server).
      *
+     * @throws IllegalArgumentException if the attention settings do not fit the model (checked by
+     *                                  making one session with them before anything starts)
      * @throws io.javalin.util.JavalinBindException if the address is taken
      */
     public static SpruceServer start(Engine engine, ServerOptions options) {
+        engine.newSession(options.attention()).close();
         ServerMetrics metrics = new ServerMetrics();
-        BatchScheduler scheduler = new BatchScheduler(engine, options.maxBatch(), options.maxQueue(), metrics);
+        BatchScheduler scheduler = new BatchScheduler(engine, options.attention(), options.maxBatch(),
+                options.maxQueue(), metrics);
         try {
             PromptEncoder prompts = new PromptEncoder(engine.tokenizer());
             OpenAiRequestParser parser = new OpenAiRequestParser(options.modelId(), engine.context(), prompts);
@@ -153,6 +157,7 @@ public final class SpruceServer implements AutoCloseable {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("status", "ok");
         root.put("model", options.modelId());
+        root.put("attention", options.attention().describe());
         root.put("active_sequences", scheduler.activeSequences());
         root.put("queued", scheduler.queued());
         root.put("kv_cache_bytes", scheduler.kvCacheBytes());

@@ -14,6 +14,7 @@ import dev.spruce.checkpoint.SharedData;
 import dev.spruce.model.Engine;
 import dev.spruce.model.KvCacheType;
 import dev.spruce.model.Session;
+import dev.spruce.model.attention.AttentionSettings;
 import dev.spruce.model.generation.GenerationRequest;
 import dev.spruce.model.generation.Generator;
 import dev.spruce.model.sampling.SamplingSettings;
@@ -29,13 +30,15 @@ final class ServerFixture implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Engine engine;
+    final AttentionSettings attention;
     final SpruceServer server;
     final String url;
     final String apiKey;
     final HttpClient http = HttpClient.newHttpClient();
 
-    private ServerFixture(Engine engine, SpruceServer server, String apiKey) {
+    private ServerFixture(Engine engine, AttentionSettings attention, SpruceServer server, String apiKey) {
         this.engine = engine;
+        this.attention = attention;
         this.server = server;
         this.url = "http://127.0.0.1:" + server.port();
         this.apiKey = apiKey;
@@ -48,20 +51,29 @@ final class ServerFixture implements AutoCloseable {
 
     /** As {@link #start(String, int, int)} with prompts prefilled {@code prefillChunk} tokens per pass. */
     static ServerFixture start(String apiKey, int maxBatch, int maxQueue, int prefillChunk) throws IOException {
+        return start(apiKey, maxBatch, maxQueue, prefillChunk, AttentionSettings.DENSE);
+    }
+
+    /** As {@link #start(String, int, int, int)} with every request's session made with {@code attention}. */
+    static ServerFixture start(String apiKey, int maxBatch, int maxQueue, int prefillChunk, AttentionSettings attention)
+            throws IOException {
         Engine engine = Engine.open(SharedData.stories260kHf(), new Engine.Options(2, KvCacheType.F32, 0, prefillChunk));
         try {
-            return new ServerFixture(engine, SpruceServer.start(engine,
-                    new ServerOptions("127.0.0.1", 0, MODEL, apiKey, maxBatch, maxQueue)), apiKey);
+            return new ServerFixture(engine, attention, SpruceServer.start(engine,
+                    new ServerOptions("127.0.0.1", 0, MODEL, apiKey, maxBatch, maxQueue, attention)), apiKey);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
     }
 
-    /** What {@code spruce generate --no-echo} prints for {@code prompt} (a plain prompt, as the chat fallback makes it). */
+    /**
+     * What {@code spruce generate --no-echo} prints for {@code prompt} (a plain prompt, as the chat
+     * fallback makes it), with the server's attention settings.
+     */
     String reference(String prompt, int maxTokens, SamplingSettings sampling) {
         int[] ids = engine.tokenizer().encodePrompt(prompt);
-        try (Session session = engine.newSession()) {
+        try (Session session = engine.newSession(attention)) {
             int budget = Math.min(maxTokens, session.maxPositions() - ids.length);
             return new Generator(engine.tokenizer()).generate(session,
                     new GenerationRequest(ids, budget, sampling, List.of()), text -> true).text();

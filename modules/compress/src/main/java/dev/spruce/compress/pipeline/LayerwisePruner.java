@@ -192,8 +192,13 @@ public final class LayerwisePruner {
         if (!dsnotApplies(role)) {
             return w;
         }
-        // DSnoT grows weights back from their dense values and keeps the pruner's updates (SparseGPT)
-        new DsnotRefiner(options.dsnotOptions(), parallelism).refine(dense, w, rows, cols, initial.kept(), pattern, stats);
+        DsnotRefiner refiner = new DsnotRefiner(options.dsnotOptions(), parallelism);
+        if (stats.hasHessian()) {
+            // SparseGPT: its updates stay, grown weights are fitted, and no swap raises the error it minimised
+            refiner.refine(dense, w, rows, cols, initial.kept(), pattern, stats);
+        } else {
+            refiner.refine(dense, rows, cols, initial.kept(), pattern, stats);
+        }
         return dense;
     }
 

@@ -66,22 +66,49 @@ class DsnotRefinerTest {
         }
     }
 
+    /** {@code (W − Ŵ) H (W − Ŵ)ᵀ} of row 0. */
+    private static double rowError(float[] dense, float[] pruned, int cols, LinearStatistics stats) {
+        double[] h = stats.hessian().data;
+        double total = 0;
+        for (int i = 0; i < cols; i++) {
+            for (int j = 0; j < cols; j++) {
+                total += (dense[i] - pruned[i]) * h[i * cols + j] * (dense[j] - pruned[j]);
+            }
+        }
+        return total;
+    }
+
     @Test
-    void updatedWeightsCountInTheErrorAndStayWhereKept() {
-        // dense W = [0.1, 0.2, 0.5, 0.5], pruned {0, 1}; SparseGPT-like updates moved col 2 to -0.05.
-        // ε = 2·(0.1 + 0.2) + 2·(0.5 − (−0.05)) = 1.7; contributions: pruned 0.2, 0.4 (dense values),
-        // kept −0.1, 1.0 (updated values). Cycle 1: grow col 1, prune col 2: ε' = 1.2. Cycle 2 has no
-        // kept weight of the helpful sign left: stop. Col 1 comes back dense, col 3 keeps its update.
+    void updatedWeightsStayWhereKeptAndAGrownWeightGetsTheValueThatMinimisesTheError() {
+        // inputs with positive means: contributions follow the weights' signs. SparseGPT-like updates
+        // moved col 2 to −0.05 (ε > 0): grow col 1, the largest pruned contribution; prune col 2, the
+        // only kept weight of the helpful sign
+        int cols = 4;
+        Random random = new Random(5);
+        float[] x = new float[64 * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (1 + 0.5 * random.nextGaussian());
+        }
+        LinearStatistics stats = TestData.statistics(x, 64, cols, 4, true);
         float[] dense = {0.1f, 0.2f, 0.5f, 0.5f};
         float[] updated = {0f, 0f, -0.05f, 0.5f};
-        PruneResult result = DsnotRefiner.defaults().refine(dense, updated, 1, 4, keptExcept(4, 0, 1),
-                new SparsityPattern.Unstructured(0.5), flatStatistics(4));
-        assertArrayEquals(keptExcept(4, 0, 2), result.kept());
-        assertArrayEquals(new float[] {0f, 0.2f, 0f, 0.5f}, dense);
-        // without the updates there is nothing to do: ε = 0.6 and both kept weights are positive
-        float[] plain = {0.1f, 0.2f, 0.5f, 0.5f};
-        assertArrayEquals(keptExcept(4, 0, 1), DsnotRefiner.defaults().refine(plain, 1, 4, keptExcept(4, 0, 1),
-                new SparsityPattern.Unstructured(0.5), flatStatistics(4)).kept());
+        float[] refined = dense.clone();
+        PruneResult result = DsnotRefiner.defaults().refine(refined, updated, 1, cols, keptExcept(cols, 0, 1),
+                new SparsityPattern.Unstructured(0.5), stats);
+        assertArrayEquals(keptExcept(cols, 0, 2), result.kept());
+        assertEquals(0f, refined[0]);
+        assertEquals(0f, refined[2]);
+        assertEquals(0.5f, refined[3], "a kept weight keeps its update");
+        double error = rowError(dense, refined, cols, stats);
+        assertTrue(error < rowError(dense, updated, cols, stats));
+        for (float step : new float[] {-1e-3f, 1e-3f}) {
+            float[] moved = refined.clone();
+            moved[1] += step;
+            assertTrue(rowError(dense, moved, cols, stats) > error, "the grown value " + refined[1] + " is the best");
+        }
+        assertThrows(IllegalArgumentException.class, () -> DsnotRefiner.defaults().refine(dense.clone(), updated, 1,
+                cols, keptExcept(cols, 0, 1), new SparsityPattern.Unstructured(0.5), flatStatistics(cols)),
+                "updated weights need the Hessian");
     }
 
     @Test

@@ -130,11 +130,7 @@ final class DoubleSparseKvCache implements PolicyKvCache {
     @Override
     public void attendHead(int layer, int queryHead, int kvHead, float[] q, int qOffset, int length, float scale,
                            float[] scores, float[] out, int outOffset) {
-        if (layer < denseLayers || length <= k) {
-            if (layer >= denseLayers && toldDense.compareAndSet(false, true)) {
-                notices.accept("double sparsity: k = " + k + " covers all " + length
-                        + " cached positions; attending densely while k >= the cached positions");
-            }
+        if (attendsDensely(layer, length)) {
             kernels.attention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], length, scale,
                     scores, out, outOffset);
             return;
@@ -144,6 +140,34 @@ final class DoubleSparseKvCache implements PolicyKvCache {
         int n = attention.selectTop(scores, length, k, s.positions, s.select);
         attention.gatheredAttention(q, qOffset, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead], s.positions,
                 n, scale, scores, out, outOffset);
+    }
+
+    /** Where every head reads all positions, the group's heads read them together (grouped attention). */
+    @Override
+    public void attendHeads(int layer, int firstHead, int heads, int kvHead, float[] q, int qOffset, int headDim,
+                            int length, float scale, float[] scores, float[] out, int outOffset) {
+        if (attendsDensely(layer, length)) {
+            kernels.groupedAttention(q, qOffset, heads, headDim, keyRows[layer][kvHead], valueRows[layer][kvHead],
+                    length, scale, scores, out, outOffset);
+            return;
+        }
+        PolicyKvCache.super.attendHeads(layer, firstHead, heads, kvHead, q, qOffset, headDim, length, scale, scores,
+                out, outOffset);
+    }
+
+    /** Whether {@code layer} attends every one of {@code length} positions (a dense layer, or k covers them). */
+    private boolean attendsDensely(int layer, int length) {
+        if (layer < denseLayers) {
+            return true;
+        }
+        if (length > k) {
+            return false;
+        }
+        if (toldDense.compareAndSet(false, true)) {
+            notices.accept("double sparsity: k = " + k + " covers all " + length
+                    + " cached positions; attending densely while k >= the cached positions");
+        }
+        return true;
     }
 
     @Override
