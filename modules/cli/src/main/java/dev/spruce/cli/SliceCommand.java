@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {"Slice the model with SliceGPT: fold every RMSNorm scale into the linears that read",
                 "it (weightless norms, the head untied), then block by block on calibration data",
                 "rotate the residual stream onto its principal directions (PCA of the activations,",
-                "covariance in double, 1% damping) and delete the least important ones. Every",
+                "covariance in double, 1%% damping) and delete the least important ones. Every",
                 "matrix loses rows or columns; each block gets two shortcut matrices",
                 "(attn_shortcut_Q, mlp_shortcut_Q) that rotate the residual between sub-layers.",
                 "The residual keeps d' = floor((1 - S)·hidden / 8)·8 dimensions; the head reads the",
