@@ -103,7 +103,9 @@ public final class SparsePacking {
                 }
             }
         }
-        return new SparseMatrix(values, m.dtype(), MemorySegment.ofArray(mask), offsets, rows, cols, structure);
+        MemorySegment bitmask = WeightMemory.allocate(mask.length);
+        MemorySegment.copy(MemorySegment.ofArray(mask), 0, bitmask, 0, mask.length);
+        return new SparseMatrix(values, m.dtype(), bitmask, offsets, rows, cols, structure);
     }
 
     private static void markNonZeros(DenseMatrix m, byte[] mask, int stride) {
@@ -148,13 +150,9 @@ public final class SparsePacking {
     }
 
     private static MemorySegment allocate(WeightDtype dtype, long count) {
-        // Padding so vector loads past the last row stay inside the array (the kernels fall back to scalar
-        // code near the end of segments without it, as a mapped file has none).
-        int n = Math.toIntExact(count + 16);
-        return switch (dtype) {
-            case F32 -> MemorySegment.ofArray(new float[n]);
-            case BF16, F16 -> MemorySegment.ofArray(new short[n]);
-        };
+        // Padding so vector loads past the last row stay inside the segment (the kernels fall back to
+        // scalar code near the end of segments without it, as a mapped file has none).
+        return WeightMemory.allocate((count + 16) * dtype.byteSize());
     }
 
     private static boolean isZero(DenseMatrix m, long index) {

@@ -1,13 +1,9 @@
 package dev.spruce.model;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +18,7 @@ import dev.spruce.kernels.DenseMatrix;
 import dev.spruce.kernels.Kernels;
 import dev.spruce.kernels.RopeTable;
 import dev.spruce.kernels.WeightDtype;
+import dev.spruce.kernels.WeightMemory;
 
 /**
  * A Llama-family model ready to run: the checkpoint's mapped tensors bound to linears and kernels.
@@ -167,35 +164,19 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * A shortcut matrix stored {@code [in][out]} as a linear over its transpose, {@code [out][in]},
-     * copied once in the tensor's own dtype into a mapping of an unlinked temporary file, so the copy
-     * is a segment of the same class as the checkpoint's mapped weights. Not to the heap nor to
-     * arena-allocated native memory: a segment of a second class reaching the kernels beside the
-     * mapped weights makes their vector loads' type profile polymorphic, and the compiled loads slow
-     * down for every weight, of this model and of any other in the JVM (a heap copy: sliced TinyLlama
-     * 4.4 tokens/s against 7.4 for the dense model; an arena copy: the dense model 5.35 tokens/s
-     * when a sliced one ran beside it in one JVM, against 7.95 beside another dense model).
+     * copied once in the tensor's own dtype into {@link WeightMemory}, the same segment class as the
+     * mapped weights (see there for why not the heap).
      */
-    private static Linear transposed(Tensor t, Kernels kernels) throws IOException {
+    private static Linear transposed(Tensor t, Kernels kernels) {
         int in = (int) t.shape().dim(0);
         int out = (int) t.shape().dim(1);
-        MemorySegment dst = mappedScratch(t.byteSize());
+        MemorySegment dst = WeightMemory.allocate(t.byteSize());
         switch (t.dtype().bytes()) {
             case 4 -> transpose(t.data(), dst, in, out, Tensor.I32);
             case 2 -> transpose(t.data(), dst, in, out, Tensor.I16);
             default -> throw new IllegalArgumentException(t.name() + ": not a weight dtype: " + t.dtype());
         }
         return new DenseLinear(t.name(), new DenseMatrix(dst, weightDtype(t.dtype()), out, in), null, kernels);
-    }
-
-    /** {@code bytes} of writable memory mapped from a temporary file that is unlinked at once; unmapped when unreachable. */
-    private static MemorySegment mappedScratch(long bytes) throws IOException {
-        Path file = Files.createTempFile("spruce-shortcut", ".bin");
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            channel.truncate(bytes);
-            return channel.map(FileChannel.MapMode.READ_WRITE, 0, bytes, Arena.ofAuto());
-        } finally {
-            Files.deleteIfExists(file);
-        }
     }
 
     /** {@code dst[j][i] = src[i][j]} bit for bit, in 64 × 64 tiles so rows read and written stay in cache. */
